@@ -1,0 +1,30 @@
+// address.hpp - e-mail address normalisation for lookups: one canonical form (lower case,
+// angle brackets and surrounding blanks removed) so every table is keyed the same way.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace deskgate {
+
+// Lower-cased "local@domain" with <> and blanks stripped; empty if there is no '@' or either
+// side is empty. The null sender "<>" gives an empty string.
+std::string normalize_address(std::string_view address);
+
+// The domain part of a normalised address ("" if none).
+std::string_view address_domain(std::string_view normalized);
+// The local part of a normalised address.
+std::string_view address_local(std::string_view normalized);
+
+// Splits "base+detail@domain" into "base@domain" and "detail"; nullopt without a '+'.
+struct PlusAddress {
+    std::string base;    // normalised, without the +detail
+    std::string detail;  // as written after '+' (lower-cased)
+};
+std::optional<PlusAddress> split_plus_address(std::string_view normalized);
+
+// True for addresses automated systems use: MAILER-DAEMON, postmaster, *-request, owner-*, ...
+bool is_automated_local_part(std::string_view normalized);
+
+}  // namespace deskgate

@@ -1,0 +1,180 @@
+// config.hpp - the immutable, typed configuration the core decides with. config/ builds it from
+// TOML (and validates it); the core only reads it, always as `const Config&`. Lookup tables are
+// hash maps keyed by normalised address / lower-case domain, built once by build_indexes().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace deskgate {
+
+// Where a config item was written, for messages that point the admin to it.
+struct SourcePos {
+    std::string file;
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+};
+
+enum class NotEnabledPolicy { Refuse, Redirect };
+enum class UnknownSenderPolicy { Accept, Refuse };
+enum class Authorization { Off, Optional, Required };
+enum class ClosedReplyPolicy { Reopen, NewTicket, Refuse };
+enum class TicketStatus : std::uint8_t { New, Open, Waiting, Closed, AwaitingApproval };
+
+struct Global {
+    std::string hostname;               // our own host name (Message-IDs, Received)
+    std::string store_path;             // LMDB environment directory
+    std::string staff_sender;           // sender for mail to customers not enabled (BRIEF rule 2)
+    NotEnabledPolicy not_enabled_policy = NotEnabledPolicy::Refuse;
+    std::string refuse_text;            // admin text in the 5.7.1 refusal
+    std::string redirect_mailbox;       // staff mailbox for NotEnabledPolicy::Redirect
+    UnknownSenderPolicy unknown_senders = UnknownSenderPolicy::Accept;  // sender of no customer
+    std::string unknown_sender_text;    // text when unknown senders are refused
+    std::string secret_file;            // path of the HMAC secret (reply tokens, signed headers)
+    std::string secret;                 // its contents, loaded by config/
+    std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes; larger mail gets 5.3.4
+    std::uint32_t max_received_headers = 30;               // more than that: a loop (5.4.6)
+    std::vector<std::string> priorities{"low", "normal", "high", "urgent"};
+};
+
+struct Staff {
+    std::string alias;                  // short name, used as {{user.alias}}
+    std::string name;
+    std::string address;                // normalised
+    std::vector<std::uint32_t> queues;  // queue numbers this person works in
+    SourcePos where;
+};
+
+struct Customer {
+    std::string id;                     // stable id; never key on the display name
+    std::string name;
+    std::vector<std::string> domains;   // lower case
+    std::vector<std::string> contacts;  // normalised addresses
+    bool email_tickets = false;         // BRIEF rule 1
+    std::vector<std::string> approvers; // normalised addresses
+    Authorization authorization = Authorization::Off;
+    SourcePos where;
+};
+
+// Minutes since local midnight, [start, end).
+struct TimeRange {
+    std::uint16_t start = 0;
+    std::uint16_t end = 0;
+};
+
+struct Calendar {
+    std::string name;
+    std::string time_zone;                        // IANA name, e.g. Europe/Prague
+    std::array<std::vector<TimeRange>, 7> weekly; // index 0 = Monday ... 6 = Sunday
+    std::vector<std::string> holidays;            // YYYY-MM-DD, local dates
+    SourcePos where;
+};
+
+struct Queue {
+    std::uint32_t number = 0;           // unique
+    std::string name;                   // short title, {{queue.title}}
+    std::string description;
+    bool active = true;                 // inactive: 4.2.1, the MTA keeps the mail
+    std::string system_address;         // normalised
+    std::vector<std::string> forwarding_addresses;  // normalised public addresses
+    std::string comment_address;        // staff mail to it becomes an internal note ("" = none)
+    std::string sender_address;         // From of outbound mail (default: system address)
+    std::string display_name_template;  // e.g. "{{user.alias}} - {{queue.title}}"
+    std::string reply_to;               // default: system address
+    std::string signature;
+    std::string default_category;
+    std::string default_priority = "normal";
+    std::string calendar;               // name of a Calendar ("" = always in hours)
+    std::string ack_in_hours;           // acknowledgement templates ("" = none)
+    std::string ack_after_hours;
+    std::vector<std::string> autoreply_exceptions;  // patterns: *, ?, bare domain
+    std::vector<std::string> never_cc;  // normalised addresses never copied into CC
+    bool create_unknown_contacts = false;
+    TicketStatus status_on_customer_reply = TicketStatus::Open;
+    ClosedReplyPolicy on_closed_reply = ClosedReplyPolicy::Reopen;
+    std::uint32_t reopen_days = 30;     // Reopen only within this many days of closing
+    std::string subject_tag = "[{{queue.title}}#{{ticket.number}}]";
+    SourcePos where;
+};
+
+enum class RuleField { From, To, Cc, Subject, Body, Header };
+enum class MatchKind { Equals, Contains, Wildcard, Regex };
+
+struct RuleCondition {
+    RuleField field = RuleField::Subject;
+    std::string header;                 // for RuleField::Header: the header name
+    MatchKind kind = MatchKind::Contains;
+    std::string pattern;                // lower-cased for Equals/Contains/Wildcard
+    std::shared_ptr<const re2::RE2> regex;  // compiled for MatchKind::Regex
+    bool negate = false;
+};
+
+struct RuleActions {
+    std::optional<std::string> category;
+    std::optional<std::string> priority;
+    std::optional<std::uint32_t> queue;  // queue number
+    std::vector<std::string> tags;
+    std::optional<std::string> assignee; // staff alias
+    std::optional<std::string> refuse;   // refuse with this text (5.7.1)
+    bool discard = false;                // accept, log, store nothing
+};
+
+struct Rule {
+    std::string name;
+    bool match_all = true;              // all conditions (true) or any (false)
+    std::vector<RuleCondition> conditions;
+    RuleActions actions;
+    bool stop = false;                  // no later rule runs after this one matched
+    SourcePos where;
+};
+
+enum class AddressRole { System, Forwarding, Comment };
+
+struct QueueAddress {
+    std::size_t queue = 0;              // index into Config::queues
+    AddressRole role = AddressRole::System;
+};
+
+struct Config {
+    Global global;
+    std::vector<Calendar> calendars;
+    std::vector<Staff> staff;
+    std::vector<Customer> customers;
+    std::vector<Queue> queues;          // config order matters (first queue wins)
+    std::vector<Rule> rules;            // evaluated in order
+    std::vector<std::string> files;     // every file the config was read from
+
+    // Indexes (build_indexes()); values are indexes into the vectors above.
+    std::unordered_map<std::string, QueueAddress> queue_by_address;
+    std::unordered_map<std::uint32_t, std::size_t> queue_by_number;
+    std::unordered_map<std::string, std::size_t> customer_by_contact;
+    std::unordered_map<std::string, std::size_t> customer_by_domain;
+    std::unordered_map<std::string, std::size_t> staff_by_address;
+    std::unordered_map<std::string, std::size_t> staff_by_alias;
+    std::unordered_map<std::string, std::size_t> calendar_by_name;
+
+    // Fills the index maps from the vectors. Later duplicates do not replace earlier entries
+    // (config/ reports them as errors before this runs).
+    void build_indexes();
+
+    const Queue* queue_by_num(std::uint32_t number) const;
+    const Customer* customer_by_id(std::string_view id) const;
+    const Staff* staff_by_addr(std::string_view normalized) const;
+    const Calendar* calendar_named(std::string_view name) const;
+};
+
+std::string_view to_string(TicketStatus);
+std::optional<TicketStatus> ticket_status_from(std::string_view);
+std::string_view to_string(Authorization);
+std::string_view to_string(ClosedReplyPolicy);
+
+}  // namespace deskgate

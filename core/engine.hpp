@@ -1,0 +1,112 @@
+// engine.hpp - the decision for one delivered message: for every envelope recipient, what
+// happens (new ticket, append, note, referral, refuse, redirect, discard, defer, unknown) and
+// why. plan() only reads the store; apply() writes the plan in the caller's write transaction.
+// deliver() does both in one durable transaction. Time always comes in; nothing reads a clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/message.hpp"
+#include "core/reply.hpp"
+#include "core/store.hpp"
+#include "core/ticket.hpp"
+
+namespace deskgate {
+
+struct Envelope {
+    std::string sender;                   // MAIL FROM (raw, "" for the null sender)
+    std::vector<std::string> recipients;  // RCPT TO, in order
+    std::string queue_id;                 // MTA queue id, for logs ("" if unknown)
+};
+
+enum class Verdict {
+    NewTicket,         // 250: opened a ticket
+    Appended,          // 250: joined an existing ticket
+    Note,              // 250: internal note from staff
+    Referral,          // 250: recorded as a referral in the ticket another queue opened
+    Duplicate,         // 250: already stored (same Message-ID, same body, same queue)
+    Redirected,        // 250: handed to the staff mailbox (outbox)
+    Discarded,         // 250: a routing rule discarded it (logged, not stored)
+    Refused,           // 550 5.7.1 with the admin's text
+    UnknownRecipient,  // 550 5.1.1
+    TooBig,            // 552 5.3.4
+    Loop,              // 554 5.4.6
+    QueueInactive,     // 451 4.2.1
+    StoreUnavailable,  // 452 4.3.1
+    InternalError,     // 451 4.3.0
+};
+std::string_view to_string(Verdict);
+
+// The one place where a verdict becomes an SMTP reply.
+Reply reply_for(Verdict, std::string_view text);
+
+struct RecipientDecision {
+    std::string recipient;               // as given in the envelope
+    Verdict verdict = Verdict::InternalError;
+    Reply reply;
+    std::optional<std::size_t> queue;    // index into Config::queues
+    std::optional<TicketKey> ticket;
+    std::string rule;                    // routing rule that decided, if any
+    std::string explanation;             // one line: queue, customer, rule, why
+};
+
+// What apply() will write for the message as a whole.
+struct TicketPlan {
+    enum class Kind { None, Create, Append, Note } kind = Kind::None;
+    std::optional<TicketKey> ticket;     // Append/Note: the ticket; Create: filled by apply()
+    std::size_t queue = 0;               // index of the queue the ticket is opened in / is in
+    std::string customer_id;
+    std::string category;
+    std::string priority;
+    std::vector<std::string> tags;
+    std::string assignee;
+    TicketStatus new_status = TicketStatus::New;
+    std::optional<TicketKey> linked_from;
+    std::vector<std::uint32_t> referrals;  // queue numbers
+    std::vector<std::string> participants_to_add;
+    std::optional<Contact> new_contact;
+    std::string explanation;
+};
+
+struct DeliveryPlan {
+    ParsedMessage message;
+    std::string sender;                  // normalised sender used for identification
+    std::string customer_id;             // "" when none
+    std::vector<RecipientDecision> recipients;
+    TicketPlan ticket;
+    std::optional<OutboxItem> redirect;  // Redirected: forward to the staff mailbox
+    bool store_raw = false;              // anything to write at all
+};
+
+class Engine {
+public:
+    explicit Engine(const Config& config) : config_(config) {}
+
+    // Decides everything for one message; reads the store only.
+    DeliveryPlan plan(const ReadTxn& txn, const Envelope& envelope, std::string_view raw,
+                      std::int64_t now) const;
+
+    // Writes the plan (ticket, entry, raw bytes, indexes, outbox) and fills in ticket numbers
+    // and final replies. Must run in the same transaction as plan() for exactness.
+    void apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, std::string_view raw,
+               std::int64_t now) const;
+
+    // plan + apply in one durable write transaction; a store failure becomes 452 4.3.1 and any
+    // other failure 451 4.3.0 for every recipient. Never throws.
+    DeliveryPlan deliver(Store& store, const Envelope& envelope, std::string_view raw,
+                         std::int64_t now) const;
+
+    // plan() in a read transaction; nothing is written.
+    DeliveryPlan dry_run(const Store& store, const Envelope& envelope, std::string_view raw,
+                         std::int64_t now) const;
+
+private:
+    const Config& config_;
+};
+
+}  // namespace deskgate

@@ -1,0 +1,107 @@
+// store.hpp - the LMDB ticket store. One environment (a directory) with named databases:
+//   meta      "schema"            -> u32 schema version (checked at open)
+//   tickets   TicketKey(8, BE)     -> Ticket
+//   entries   TicketKey + u32 BE   -> TicketEntry
+//   raw       u64 BE               -> raw message bytes, exactly as received
+//   msgids    message id (dupsort) -> MessageRef      (inbound and outbound ids)
+//   sequences u32 queue BE         -> u32 last ticket sequence; "raw"/"outbox" -> u64 counters
+//   contacts  normalised address   -> Contact
+//   outbox    u64 BE               -> OutboxItem
+// Safe for several processes (a daemon writing while the CLI reads). Commits are durable
+// (fsync). MDB_MAP_FULL grows the map and retries the whole write; callers never see it.
+// Errors come back as StoreError values; nothing throws out of Store::read/write.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/ticket.hpp"
+
+namespace deskgate {
+
+inline constexpr std::uint32_t kSchemaVersion = 1;
+
+struct StoreError {
+    std::string message;
+    bool temporary = true;  // true: retry later (4.3.1); false: the store is unusable
+};
+
+struct TicketFilter {
+    std::optional<std::uint32_t> queue;
+    std::optional<TicketStatus> status;
+    std::size_t limit = 0;  // 0 = no limit
+};
+
+// Read access; valid only inside Store::read / Store::write callbacks.
+class ReadTxn {
+public:
+    virtual ~ReadTxn() = default;
+    virtual std::optional<Ticket> ticket(TicketKey) const = 0;
+    virtual std::vector<Ticket> tickets(const TicketFilter&) const = 0;
+    virtual std::vector<TicketEntry> entries(TicketKey) const = 0;
+    virtual std::vector<MessageRef> find_message_id(std::string_view message_id) const = 0;
+    virtual std::optional<std::string> raw(std::uint64_t raw_id) const = 0;
+    virtual std::optional<Contact> contact(std::string_view address) const = 0;
+    virtual std::vector<Contact> contacts() const = 0;
+    virtual std::vector<OutboxItem> outbox() const = 0;
+};
+
+// Write access; everything done through one WriteTxn commits together or not at all.
+class WriteTxn : public ReadTxn {
+public:
+    // Next sequence number for a new ticket in `queue` (1, 2, ...).
+    virtual TicketKey allocate_ticket(std::uint32_t queue) = 0;
+    virtual void put_ticket(const Ticket&) = 0;
+    // Stores raw bytes, returns their id (> 0).
+    virtual std::uint64_t put_raw(std::string_view bytes) = 0;
+    // Appends an entry to its ticket: sets entry.index, indexes entry.message_id (if any),
+    // bumps the ticket's entry_count. The ticket must exist.
+    virtual std::uint32_t append_entry(TicketEntry& entry) = 0;
+    virtual void put_contact(const Contact&) = 0;
+    // Assigns item.id and stores it.
+    virtual std::uint64_t add_outbox(OutboxItem& item) = 0;
+    virtual void update_outbox(const OutboxItem& item) = 0;
+};
+
+class Store {
+public:
+    struct Options {
+        std::filesystem::path path;                     // directory, created if missing
+        std::uint64_t initial_map_size = 64ull << 20;   // bytes; grows by doubling
+        bool read_only = false;
+    };
+
+    // Opens (and creates / migrates) the store. Start-up edge: returns an error value.
+    static std::variant<Store, StoreError> open(const Options&);
+
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+    ~Store();
+
+    // Runs fn in a read-only transaction (again only if another process grew the map meanwhile,
+    // so fn must not have side effects outside what it reads).
+    std::optional<StoreError> read(const std::function<void(const ReadTxn&)>& fn) const;
+
+    // Runs fn in a write transaction and commits durably. On MDB_MAP_FULL the transaction is
+    // aborted, the map doubled, and fn called again from scratch: fn must not have side effects
+    // outside the transaction. An exception thrown by fn aborts and is returned as an error.
+    std::optional<StoreError> write(const std::function<void(WriteTxn&)>& fn);
+
+    const std::filesystem::path& path() const;
+    std::uint64_t map_size() const;
+
+    struct Impl;
+
+private:
+    explicit Store(std::unique_ptr<Impl>);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace deskgate

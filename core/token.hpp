@@ -1,0 +1,29 @@
+// token.hpp - HMAC-SHA256 signatures (GLib GHmac) with the site secret: reply tokens in
+// recipient addresses ("support+t10-42-<sig>@...") and signed X-Deskgate-* control headers.
+// A token is unguessable without the secret; verification is constant time.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/ticket.hpp"
+
+namespace deskgate {
+
+// Lower-case hex HMAC-SHA256 of `data` with `secret`.
+std::string hmac_sha256_hex(std::string_view secret, std::string_view data);
+
+// Constant-time comparison of equal-length strings.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+// The +detail of a reply address for `ticket`: "t10-42-<16 hex>".
+std::string make_reply_token(std::string_view secret, TicketKey ticket);
+
+// The ticket a +detail names if its signature is valid; nullopt otherwise.
+std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string_view detail);
+
+// Signature over the X-Deskgate-* control header values (names lower-cased, in order).
+std::string sign_control_headers(std::string_view secret, std::string_view canonical);
+
+}  // namespace deskgate
