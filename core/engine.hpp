@@ -14,6 +14,7 @@
 #include "core/message.hpp"
 #include "core/reply.hpp"
 #include "core/store.hpp"
+#include "core/threading.hpp"
 #include "core/ticket.hpp"
 
 namespace deskgate {
@@ -85,11 +86,12 @@ struct DeliveryPlan {
 
 class Engine {
 public:
-    explicit Engine(const Config& config) : config_(config) {}
+    explicit Engine(const Config& config);
 
-    // Decides everything for one message; reads the store only.
-    DeliveryPlan plan(const ReadTxn& txn, const Envelope& envelope, std::string_view raw,
-                      std::int64_t now) const;
+    // Decides everything for one parsed message; reads the store only. raw_size is the size
+    // of the raw bytes as received.
+    DeliveryPlan plan(const ReadTxn& txn, const Envelope& envelope, ParsedMessage message,
+                      std::uint64_t raw_size, std::int64_t now) const;
 
     // Writes the plan (ticket, entry, raw bytes, indexes, outbox) and fills in ticket numbers
     // and final replies. Must run in the same transaction as plan() for exactness.
@@ -105,8 +107,11 @@ public:
     DeliveryPlan dry_run(const Store& store, const Envelope& envelope, std::string_view raw,
                          std::int64_t now) const;
 
+    const Config& config() const { return config_; }
+
 private:
     const Config& config_;
+    SubjectTagMatcher tags_;
 };
 
 }  // namespace deskgate

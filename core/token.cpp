@@ -1,0 +1,54 @@
+// token.cpp - HMAC reply tokens and control-header signatures (see token.hpp).
+#include "core/token.hpp"
+
+#include <glib.h>
+
+#include <fmt/format.h>
+
+namespace deskgate {
+namespace {
+
+constexpr std::size_t kTokenSigHex = 16;  // 64 bits of HMAC: unguessable by trial over SMTP
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view secret, std::string_view data) {
+    GHmac* h = g_hmac_new(G_CHECKSUM_SHA256, reinterpret_cast<const guchar*>(secret.data()),
+                          secret.size());
+    g_hmac_update(h, reinterpret_cast<const guchar*>(data.data()), static_cast<gssize>(data.size()));
+    std::string out(g_hmac_get_string(h));
+    g_hmac_unref(h);
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+std::string make_reply_token(std::string_view secret, TicketKey ticket) {
+    auto id = to_string(ticket);
+    auto sig = hmac_sha256_hex(secret, "reply-token:" + id).substr(0, kTokenSigHex);
+    return fmt::format("t{}-{}", id, sig);
+}
+
+std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 2 || detail.front() != 't') return std::nullopt;
+    auto last_dash = detail.rfind('-');
+    if (last_dash == std::string_view::npos) return std::nullopt;
+    auto key = parse_ticket_key(detail.substr(1, last_dash - 1));
+    if (!key) return std::nullopt;
+    auto sig = detail.substr(last_dash + 1);
+    auto want = hmac_sha256_hex(secret, "reply-token:" + to_string(*key)).substr(0, kTokenSigHex);
+    if (!constant_time_equal(sig, want)) return std::nullopt;
+    return key;
+}
+
+std::string sign_control_headers(std::string_view secret, std::string_view canonical) {
+    return hmac_sha256_hex(secret, std::string("control-headers:").append(canonical));
+}
+
+}  // namespace deskgate
