@@ -58,7 +58,8 @@ struct RecipientDecision {
 
 // What apply() will write for the message as a whole.
 struct TicketPlan {
-    enum class Kind { None, Create, Append, Note } kind = Kind::None;
+    // Refer: the same mail is already stored in `ticket`; only record the referral.
+    enum class Kind { None, Create, Append, Note, Refer } kind = Kind::None;
     std::optional<TicketKey> ticket;     // Append/Note: the ticket; Create: filled by apply()
     std::size_t queue = 0;               // index of the queue the ticket is opened in / is in
     std::string customer_id;
@@ -70,6 +71,7 @@ struct TicketPlan {
     std::optional<TicketKey> linked_from;
     std::vector<std::uint32_t> referrals;  // queue numbers
     std::vector<std::string> participants_to_add;
+    bool automated = false;              // auto-reply: joins, never changes status or owner
     std::optional<Contact> new_contact;
     std::string explanation;
 };

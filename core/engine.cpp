@@ -1,0 +1,593 @@
+// engine.cpp - the per-message decision (see engine.hpp). plan() walks the data flow of the
+// brief for every recipient: resolve queue -> refuse early (unknown, inactive, too big, loop)
+// -> comment address -> routing refuse/discard -> customer policy -> duplicate -> thread ->
+// closed-ticket policy -> create/append. A message opens at most one ticket; every other
+// helpdesk queue it was addressed to gets a referral in that ticket.
+#include "core/engine.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/address.hpp"
+#include "core/classify.hpp"
+#include "core/lifecycle.hpp"
+#include "core/queue_resolver.hpp"
+#include "core/routing.hpp"
+#include "core/sender_identity.hpp"
+
+namespace deskgate {
+namespace {
+
+bool contains(const std::vector<std::string>& v, std::string_view s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// One of our own queue addresses (system, forwarding, comment; also with +detail).
+bool is_own_address(const Config& config, const std::string& address) {
+    if (config.queue_by_address.contains(address)) return true;
+    if (auto plus = split_plus_address(address)) return config.queue_by_address.contains(plus->base);
+    return false;
+}
+
+std::string customer_text(const SenderIdentity& who) {
+    if (who.staff) return fmt::format("staff {}", who.staff->alias);
+    if (!who.customer) return "no customer";
+    return fmt::format("customer {} ({}{})", who.customer->id, to_string(who.by),
+                       who.customer->email_tickets ? "" : ", not enabled");
+}
+
+std::string queue_text(const Queue& q) { return fmt::format("queue {} {}", q.number, q.name); }
+
+// A recipient that passed every per-recipient check and takes part in the ticket decision.
+struct Accepted {
+    std::size_t decision = 0;  // index into plan.recipients
+    QueueTarget target;
+};
+
+}  // namespace
+
+Engine::Engine(const Config& config) : config_(config), tags_(config) {}
+
+DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMessage message,
+                          std::uint64_t raw_size, std::int64_t now) const {
+    DeliveryPlan plan;
+    plan.message = std::move(message);
+    ParsedMessage& msg = plan.message;
+    if (const std::size_t stripped = strip_untrusted_control_headers(config_, msg))
+        msg.defects.push_back(fmt::format("{} unsigned X-Deskgate-* header(s) stripped", stripped));
+
+    const std::string envelope_sender = normalize_address(envelope.sender);
+    const std::string from = msg.from ? msg.from->address : std::string();
+    plan.sender = !from.empty() ? from : envelope_sender;
+    std::optional<Contact> stored;
+    if (!plan.sender.empty()) stored = txn.contact(plan.sender);
+    const SenderIdentity who = identify_sender(config_, plan.sender, stored);
+    plan.customer_id = std::string(who.customer_id());
+
+    const std::string automated = automated_reason(msg, envelope_sender);
+    const std::string loop = loop_reason(config_, msg);
+    const RoutingResult routing = evaluate_rules(config_.rules, msg);
+    const std::string sender_text =
+        plan.sender.empty() ? std::string("sender <>") : fmt::format("sender {}", plan.sender);
+    const std::string who_text = customer_text(who);
+
+    std::vector<Accepted> accepted;
+    bool redirect = false;
+
+    for (const std::string& rcpt : envelope.recipients) {
+        RecipientDecision& d = plan.recipients.emplace_back();
+        d.recipient = rcpt;
+        auto decide = [&](Verdict v, std::string why, std::string reply_text = {}) {
+            d.verdict = v;
+            d.explanation = std::move(why);
+            d.reply = reply_for(v, reply_text.empty() ? d.explanation : reply_text);
+        };
+        const std::string address = normalize_address(rcpt);
+        const auto target = address.empty() ? std::nullopt : resolve_queue(config_, address);
+        if (!target) {
+            decide(Verdict::UnknownRecipient,
+                   fmt::format("no helpdesk queue has the address {}", rcpt),
+                   fmt::format("<{}>: no such helpdesk address", rcpt));
+            continue;
+        }
+        d.queue = target->queue;
+        const Queue& q = config_.queues[target->queue];
+        const std::string where = fmt::format("{} ({})", queue_text(q), target->how);
+        if (!q.active) {
+            decide(Verdict::QueueInactive, fmt::format("{}: queue is not active", where),
+                   fmt::format("{} is not accepting mail at the moment, try again later", q.name));
+            continue;
+        }
+        if (raw_size > config_.global.max_message_size) {
+            decide(Verdict::TooBig,
+                   fmt::format("{}: message of {} bytes exceeds the limit of {} bytes", where,
+                               raw_size, config_.global.max_message_size),
+                   fmt::format("message too big for {} (limit {} bytes)", q.name,
+                               config_.global.max_message_size));
+            continue;
+        }
+        if (!loop.empty()) {
+            decide(Verdict::Loop, fmt::format("{}: mail loop: {}", where, loop),
+                   fmt::format("mail loop detected: {}", loop));
+            continue;
+        }
+        if (target->role == AddressRole::Comment && !who.staff) {
+            decide(Verdict::Refused,
+                   fmt::format("{}: {} is not staff; only staff may write internal notes", where,
+                               sender_text),
+                   "only helpdesk staff may write to this address");
+            continue;
+        }
+        if (routing.actions.refuse) {
+            d.rule = routing.deciding_rule;
+            decide(Verdict::Refused,
+                   fmt::format("{}, {}: refused by rule '{}'", where, who_text, routing.deciding_rule),
+                   *routing.actions.refuse);
+            continue;
+        }
+        if (routing.actions.discard) {
+            d.rule = routing.deciding_rule;
+            decide(Verdict::Discarded,
+                   fmt::format("{}, {}: discarded by rule '{}'", where, who_text,
+                               routing.deciding_rule),
+                   "accepted and discarded by helpdesk policy");
+            continue;
+        }
+        if (!who.staff && who.customer && !who.customer->email_tickets) {
+            if (config_.global.not_enabled_policy == NotEnabledPolicy::Refuse) {
+                decide(Verdict::Refused,
+                       fmt::format("{}, {} {}: customer not enabled for e-mail tickets, refused",
+                                   where, who_text, sender_text),
+                       config_.global.refuse_text.empty()
+                           ? std::string("your organisation is not enabled for e-mail tickets")
+                           : config_.global.refuse_text);
+            } else {
+                redirect = true;
+                decide(Verdict::Redirected,
+                       fmt::format("{}, {} {}: customer not enabled for e-mail tickets, "
+                                   "redirected to {}",
+                                   where, who_text, sender_text, config_.global.redirect_mailbox),
+                       "accepted for manual handling");
+            }
+            continue;
+        }
+        if (!who.staff && !who.customer &&
+            config_.global.unknown_senders == UnknownSenderPolicy::Refuse) {
+            decide(Verdict::Refused,
+                   fmt::format("{}: {} belongs to no customer, unknown senders are refused",
+                               where, sender_text),
+                   config_.global.unknown_sender_text.empty()
+                       ? std::string("sender is not a known helpdesk customer")
+                       : config_.global.unknown_sender_text);
+            continue;
+        }
+        accepted.push_back(Accepted{plan.recipients.size() - 1, *target});
+    }
+
+    if (redirect) {
+        OutboxItem item;
+        item.kind = "redirect";
+        item.sender = config_.global.staff_sender;
+        item.recipients = {config_.global.redirect_mailbox};
+        item.created = now;
+        item.next_attempt = now;
+        plan.redirect = std::move(item);
+        plan.store_raw = true;
+    }
+    if (accepted.empty()) return plan;
+
+    TicketPlan& tp = plan.ticket;
+    tp.customer_id = plan.customer_id;
+    tp.automated = !automated.empty();
+
+    // Same mail (Message-ID and body digest) already stored? Then a recipient whose queue
+    // already holds it is a duplicate, and any other recipient only adds a referral.
+    std::optional<Ticket> stored_copy;
+    for (const MessageRef& ref : txn.find_message_id(msg.message_id)) {
+        if (ref.body_digest != msg.body_digest) continue;  // a reused Message-ID: another mail
+        if (auto t = txn.ticket(ref.ticket)) {
+            stored_copy = std::move(t);
+            break;
+        }
+    }
+    if (stored_copy) {
+        const Ticket& t = *stored_copy;
+        std::vector<std::uint32_t> to_refer;
+        for (const Accepted& a : accepted) {
+            RecipientDecision& d = plan.recipients[a.decision];
+            const Queue& q = config_.queues[a.target.queue];
+            d.ticket = t.key;
+            const bool held = q.number == t.key.queue || q.number == t.queue ||
+                              std::find(t.referrals.begin(), t.referrals.end(), q.number) !=
+                                  t.referrals.end() ||
+                              std::find(to_refer.begin(), to_refer.end(), q.number) !=
+                                  to_refer.end();
+            if (held) {
+                d.verdict = Verdict::Duplicate;
+                d.explanation = fmt::format("{}: Message-ID <{}> with the same body already in "
+                                            "ticket {}, stored once",
+                                            queue_text(q), msg.message_id, to_string(t.key));
+                d.reply = reply_for(Verdict::Duplicate,
+                                    fmt::format("already delivered to ticket {}", to_string(t.key)));
+            } else {
+                to_refer.push_back(q.number);
+                d.verdict = Verdict::Referral;
+                d.explanation = fmt::format("{}: same mail already in ticket {}, referral recorded",
+                                            queue_text(q), to_string(t.key));
+                d.reply = reply_for(Verdict::Referral,
+                                    fmt::format("referred to ticket {}", to_string(t.key)));
+            }
+        }
+        if (!to_refer.empty()) {
+            tp.kind = TicketPlan::Kind::Refer;
+            tp.ticket = t.key;
+            tp.referrals = std::move(to_refer);
+            tp.explanation = fmt::format("referral of ticket {}", to_string(t.key));
+            plan.store_raw = true;
+        }
+        return plan;
+    }
+
+    // The queue that owns the ticket: first accepted queue in config order (a routing rule's
+    // set_queue overrides it); every other accepted queue gets a referral.
+    const Accepted* primary = &accepted.front();
+    for (const Accepted& a : accepted)
+        if (a.target.queue < primary->target.queue) primary = &a;
+    std::optional<TicketKey> token_ticket;
+    bool bad_token = false;
+    for (const Accepted& a : accepted) {
+        if (a.target.token_ticket && !token_ticket) token_ticket = a.target.token_ticket;
+        bad_token = bad_token || a.target.bad_token;
+    }
+    const bool is_note = primary->target.role == AddressRole::Comment;
+
+    ThreadResult thread = find_thread(tags_, txn, msg, token_ticket, who);
+    if (bad_token) {
+        thread.explanation = thread.explanation.empty()
+                                 ? std::string("reply token with a bad signature ignored")
+                                 : thread.explanation + "; reply token with a bad signature ignored";
+    }
+
+    std::size_t ticket_queue = primary->target.queue;
+    if (routing.actions.queue) {
+        if (auto it = config_.queue_by_number.find(*routing.actions.queue);
+            it != config_.queue_by_number.end())
+            ticket_queue = it->second;
+    }
+    const Queue& tq = config_.queues[ticket_queue];
+    const std::string rule_text =
+        routing.matched.empty() ? std::string()
+                                : fmt::format(", rules '{}'", fmt::join(routing.matched, "', '"));
+
+    // Participants: everybody on To/Cc except our own addresses, never-CC aliases and the
+    // sender; the sender too when it joins an existing ticket.
+    auto participants_for = [&](const Queue& q, const Ticket* existing) {
+        std::vector<std::string> out;
+        auto consider = [&](const std::string& a) {
+            if (a.empty() || a == plan.sender || is_own_address(config_, a) ||
+                contains(q.never_cc, a) || contains(out, a))
+                return;
+            if (existing && (a == existing->opener || contains(existing->participants, a))) return;
+            out.push_back(a);
+        };
+        for (const Mailbox& m : msg.to) consider(m.address);
+        for (const Mailbox& m : msg.cc) consider(m.address);
+        if (existing && !plan.sender.empty() && !who.staff && plan.sender != existing->opener &&
+            !contains(existing->participants, plan.sender) && !is_own_address(config_, plan.sender))
+            out.push_back(plan.sender);
+        return out;
+    };
+
+    // Sets the verdict of every accepted recipient: `verdict` for those of the ticket's own
+    // queue (or all, when not creating), a referral for the other queues.
+    auto settle = [&](Verdict verdict, const std::string& why, const std::string& text) {
+        for (const Accepted& a : accepted) {
+            RecipientDecision& d = plan.recipients[a.decision];
+            const Queue& q = config_.queues[a.target.queue];
+            if (!routing.matched.empty()) d.rule = routing.matched.back();
+            const std::string where = fmt::format("{} ({})", queue_text(q), a.target.how);
+            const bool referral = verdict == Verdict::NewTicket &&
+                                  a.target.queue != primary->target.queue &&
+                                  q.number != tq.number;
+            if (!referral) {
+                d.verdict = verdict;
+                d.explanation = fmt::format("{}, {}{}: {}", where, who_text, rule_text, why);
+                d.reply = reply_for(verdict, text);
+            } else {
+                d.verdict = Verdict::Referral;
+                d.explanation = fmt::format("{}, {}: the mail opened a ticket in {}, referral "
+                                            "recorded",
+                                            where, who_text, queue_text(tq));
+                d.reply = reply_for(Verdict::Referral, "recorded as a referral");
+                if (std::find(tp.referrals.begin(), tp.referrals.end(), q.number) ==
+                    tp.referrals.end())
+                    tp.referrals.push_back(q.number);
+            }
+        }
+    };
+
+    if (is_note) {
+        if (!thread.ticket) {
+            settle(Verdict::Refused,
+                   fmt::format("internal note names no ticket of ours{}",
+                               thread.explanation.empty() ? "" : " (" + thread.explanation + ")"),
+                   "an internal note must name its ticket (subject tag or reply)");
+            return plan;
+        }
+        tp.kind = TicketPlan::Kind::Note;
+        tp.ticket = thread.ticket->key;
+        tp.queue = config_.queue_by_number.contains(thread.ticket->queue)
+                       ? config_.queue_by_number.at(thread.ticket->queue)
+                       : primary->target.queue;
+        tp.new_status = thread.ticket->status;
+        tp.explanation = fmt::format("internal note on ticket {} ({})",
+                                     to_string(thread.ticket->key), thread.explanation);
+        settle(Verdict::Note, tp.explanation, "internal note added");
+        plan.store_raw = true;
+        return plan;
+    }
+
+    auto create = [&](std::optional<TicketKey> linked_from, const std::string& why) {
+        tp.kind = TicketPlan::Kind::Create;
+        tp.queue = ticket_queue;
+        tp.category = routing.actions.category.value_or(tq.default_category);
+        tp.priority = routing.actions.priority.value_or(tq.default_priority);
+        tp.tags = routing.actions.tags;
+        tp.assignee = routing.actions.assignee.value_or("");
+        tp.linked_from = linked_from;
+        const bool needs_approval = !who.staff && who.customer &&
+                                    who.customer->authorization == Authorization::Required &&
+                                    !who.approver();
+        tp.new_status = needs_approval ? TicketStatus::AwaitingApproval : TicketStatus::New;
+        tp.participants_to_add = participants_for(tq, nullptr);
+        if (!who.staff && who.by == IdentifiedBy::Domain && tq.create_unknown_contacts &&
+            !plan.sender.empty()) {
+            Contact c;
+            c.address = plan.sender;
+            c.name = msg.from ? msg.from->name : std::string();
+            c.customer_id = plan.customer_id;
+            c.queue = tq.number;
+            c.created = now;
+            tp.new_contact = std::move(c);
+        }
+        std::string text = why;
+        if (needs_approval) text += ", awaiting approval by the customer's approvers";
+        if (tp.new_contact) text += ", new contact " + plan.sender;
+        if (!tp.category.empty()) text += ", category " + tp.category;
+        tp.explanation = text;
+        settle(Verdict::NewTicket, text, "ticket created");
+        plan.store_raw = true;
+    };
+
+    if (!thread.ticket) {
+        create(std::nullopt,
+               fmt::format("new ticket in {}{}", queue_text(tq),
+                           thread.explanation.empty() ? "" : " (" + thread.explanation + ")"));
+        return plan;
+    }
+
+    const Ticket& t = *thread.ticket;
+    const Queue* own_queue = config_.queue_by_num(t.queue);
+    if (!own_queue) own_queue = &config_.queues[primary->target.queue];
+    ReplyOutcome outcome;
+    if (who.staff) {
+        outcome.kind = ReplyOutcome::Kind::Keep;
+        outcome.why = "staff mail, status unchanged";
+    } else {
+        outcome = on_customer_reply(*own_queue, t, tp.automated, now);
+    }
+    switch (outcome.kind) {
+    case ReplyOutcome::Kind::Refuse:
+        settle(Verdict::Refused,
+               fmt::format("ticket {} {}: {}", to_string(t.key), thread.explanation, outcome.why),
+               fmt::format("ticket {} is closed; please write a new message without its ticket "
+                           "number",
+                           to_string(t.key)));
+        return plan;
+    case ReplyOutcome::Kind::NewLinked:
+        create(t.key, fmt::format("ticket {} is closed ({}), new ticket in {} linked to it",
+                                  to_string(t.key), outcome.why, queue_text(tq)));
+        return plan;
+    case ReplyOutcome::Kind::Keep:
+    case ReplyOutcome::Kind::Change: break;
+    }
+    tp.kind = TicketPlan::Kind::Append;
+    tp.ticket = t.key;
+    tp.queue = config_.queue_by_number.contains(t.queue) ? config_.queue_by_number.at(t.queue)
+                                                         : primary->target.queue;
+    tp.new_status = outcome.kind == ReplyOutcome::Kind::Change ? outcome.status : t.status;
+    tp.participants_to_add = participants_for(*own_queue, &t);
+    tp.explanation = fmt::format("joined ticket {} {}; {}", to_string(t.key), thread.explanation,
+                                 outcome.why);
+    if (tp.automated) tp.explanation += fmt::format(" (automated: {})", automated);
+    settle(Verdict::Appended, tp.explanation, fmt::format("added to ticket {}", to_string(t.key)));
+    plan.store_raw = true;
+    return plan;
+}
+
+void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
+                   std::string_view raw, std::int64_t now) const {
+    if (!plan.store_raw) return;
+    const ParsedMessage& msg = plan.message;
+    const std::uint64_t raw_id = txn.put_raw(raw);
+    std::vector<std::string> recipients;
+    for (const RecipientDecision& d : plan.recipients)
+        if (d.reply.success()) recipients.push_back(d.recipient);
+
+    auto entry_for = [&](TicketKey key, EntryKind kind, Direction direction) {
+        TicketEntry e;
+        e.ticket = key;
+        e.kind = kind;
+        e.direction = direction;
+        e.message_id = msg.message_id;
+        e.from_address = plan.sender;
+        e.from_name = msg.from ? msg.from->name : std::string();
+        e.subject = msg.subject;
+        e.text_body = msg.text_body;
+        e.attachments = msg.attachments;
+        e.defects = msg.defects;
+        e.body_digest = msg.body_digest;
+        e.envelope_sender = normalize_address(envelope.sender);
+        e.envelope_recipients = recipients;
+        e.explanation = plan.ticket.explanation;
+        e.received = now;
+        e.raw_id = raw_id;
+        e.raw_size = raw.size();
+        return e;
+    };
+    auto add_referral_entries = [&](TicketKey key, const std::vector<std::uint32_t>& queues) {
+        for (std::uint32_t number : queues) {
+            TicketEntry e = entry_for(key, EntryKind::Referral, Direction::Internal);
+            e.message_id.clear();  // the message itself is indexed once, by its Message entry
+            const Queue* q = config_.queue_by_num(number);
+            e.explanation = fmt::format("also addressed to queue {} {}", number, q ? q->name : "");
+            txn.append_entry(e);
+        }
+    };
+
+    TicketPlan& tp = plan.ticket;
+    std::optional<TicketKey> key = tp.ticket;
+    switch (tp.kind) {
+    case TicketPlan::Kind::None: break;
+    case TicketPlan::Kind::Create: {
+        const Queue& q = config_.queues[tp.queue];
+        Ticket t;
+        t.key = txn.allocate_ticket(q.number);
+        t.queue = q.number;
+        t.subject = msg.subject;
+        t.status = tp.new_status;
+        t.customer_id = tp.customer_id;
+        t.opener = plan.sender;
+        t.participants = tp.participants_to_add;
+        t.category = tp.category;
+        t.priority = tp.priority;
+        t.tags = tp.tags;
+        t.assignee = tp.assignee;
+        t.created = now;
+        t.updated = now;
+        t.linked_from = tp.linked_from;
+        t.referrals = tp.referrals;
+        txn.put_ticket(t);
+        key = t.key;
+        TicketEntry e = entry_for(t.key, EntryKind::Message, Direction::Inbound);
+        txn.append_entry(e);
+        add_referral_entries(t.key, tp.referrals);
+        break;
+    }
+    case TicketPlan::Kind::Append:
+    case TicketPlan::Kind::Note: {
+        auto t = txn.ticket(*tp.ticket);
+        if (!t) throw std::runtime_error("ticket " + to_string(*tp.ticket) + " vanished");
+        if (tp.kind == TicketPlan::Kind::Append) {
+            t->status = tp.new_status;
+            if (t->status != TicketStatus::Closed) t->closed_at = 0;
+            for (const std::string& p : tp.participants_to_add)
+                if (!contains(t->participants, p)) t->participants.push_back(p);
+        }
+        t->updated = std::max(t->updated, now);
+        txn.put_ticket(*t);
+        TicketEntry e = tp.kind == TicketPlan::Kind::Note
+                            ? entry_for(t->key, EntryKind::Note, Direction::Internal)
+                            : entry_for(t->key, EntryKind::Message, Direction::Inbound);
+        txn.append_entry(e);
+        break;
+    }
+    case TicketPlan::Kind::Refer: {
+        auto t = txn.ticket(*tp.ticket);
+        if (!t) throw std::runtime_error("ticket " + to_string(*tp.ticket) + " vanished");
+        for (std::uint32_t n : tp.referrals)
+            if (std::find(t->referrals.begin(), t->referrals.end(), n) == t->referrals.end())
+                t->referrals.push_back(n);
+        t->updated = std::max(t->updated, now);
+        txn.put_ticket(*t);
+        add_referral_entries(t->key, tp.referrals);
+        break;
+    }
+    }
+    if (tp.new_contact) txn.put_contact(*tp.new_contact);
+    if (plan.redirect) {
+        plan.redirect->raw_id = raw_id;
+        txn.add_outbox(*plan.redirect);
+    }
+
+    if (!key) return;
+    tp.ticket = key;
+    const std::string number = to_string(*key);
+    for (RecipientDecision& d : plan.recipients) {
+        switch (d.verdict) {
+        case Verdict::NewTicket:
+            d.ticket = key;
+            d.explanation = fmt::format("ticket {}: {}", number, d.explanation);
+            d.reply.text = fmt::format("ticket {} created", number);
+            break;
+        case Verdict::Appended:
+        case Verdict::Note:
+        case Verdict::Referral:
+            d.ticket = key;
+            if (d.explanation.find(number) == std::string::npos)
+                d.explanation = fmt::format("ticket {}: {}", number, d.explanation);
+            d.reply.text = fmt::format("{} ticket {}",
+                                       d.verdict == Verdict::Appended ? "added to"
+                                       : d.verdict == Verdict::Note   ? "note added to"
+                                                                      : "referral recorded in",
+                                       number);
+            break;
+        default: break;
+        }
+    }
+}
+
+DeliveryPlan Engine::deliver(Store& store, const Envelope& envelope, std::string_view raw,
+                             std::int64_t now) const {
+    const ParsedMessage parsed = parse_message(raw);
+    DeliveryPlan result;
+    std::string internal_error;
+    auto error = store.write([&](WriteTxn& txn) {
+        try {
+            result = plan(txn, envelope, parsed, raw.size(), now);
+            apply(txn, result, envelope, raw, now);
+        } catch (const std::exception& e) {
+            internal_error = e.what();
+            throw;
+        }
+    });
+    if (!error) return result;
+    const bool internal = !internal_error.empty();
+    result = DeliveryPlan{};
+    result.message = parsed;
+    for (const std::string& rcpt : envelope.recipients) {
+        RecipientDecision& d = result.recipients.emplace_back();
+        d.recipient = rcpt;
+        d.verdict = internal ? Verdict::InternalError : Verdict::StoreUnavailable;
+        d.explanation = fmt::format("{}: {}", internal ? "internal error" : "store unavailable",
+                                    error->message);
+        d.reply = reply_for(d.verdict, internal ? "internal error, try again later"
+                                                : "ticket store unavailable, try again later");
+    }
+    return result;
+}
+
+DeliveryPlan Engine::dry_run(const Store& store, const Envelope& envelope, std::string_view raw,
+                             std::int64_t now) const {
+    ParsedMessage parsed = parse_message(raw);
+    DeliveryPlan result;
+    auto error = store.read([&](const ReadTxn& txn) {
+        result = plan(txn, envelope, parsed, raw.size(), now);
+    });
+    if (!error) return result;
+    result = DeliveryPlan{};
+    result.message = std::move(parsed);
+    for (const std::string& rcpt : envelope.recipients) {
+        RecipientDecision& d = result.recipients.emplace_back();
+        d.recipient = rcpt;
+        d.verdict = Verdict::StoreUnavailable;
+        d.explanation = "store unavailable: " + error->message;
+        d.reply = reply_for(d.verdict, "ticket store unavailable, try again later");
+    }
+    return result;
+}
+
+}  // namespace deskgate
