@@ -12,7 +12,9 @@
 namespace deskgate {
 namespace {
 
-constexpr char kNumberMarker = '\x01';
+// Stands for the ticket number while a tag format is turned into a pattern: a private-use
+// character (U+E000), which no template renders and header sanitising leaves alone.
+constexpr std::string_view kNumberMarker = "\xEE\x80\x80";
 
 // Renders the queue's tag format with `number` standing for the ticket number.
 std::string render_tag(const Queue& queue, std::string_view number) {
@@ -32,11 +34,11 @@ std::string render_tag(const Queue& queue, std::string_view number) {
 SubjectTagMatcher::SubjectTagMatcher(const Config& config) {
     std::vector<std::string> seen;
     for (const auto& q : config.queues) {
-        std::string rendered = render_tag(q, std::string_view(&kNumberMarker, 1));
+        std::string rendered = render_tag(q, kNumberMarker);
         auto marker = rendered.find(kNumberMarker);
         if (marker == std::string::npos) continue;  // a format without the number cannot thread
         std::string pattern = RE2::QuoteMeta(rendered.substr(0, marker)) + R"(\s*(\d+-\d+)\s*)" +
-                              RE2::QuoteMeta(rendered.substr(marker + 1));
+                              RE2::QuoteMeta(rendered.substr(marker + kNumberMarker.size()));
         if (std::find(seen.begin(), seen.end(), pattern) != seen.end()) continue;
         seen.push_back(pattern);
         RE2::Options options;
