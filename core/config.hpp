@@ -158,6 +158,7 @@ struct Config {
     std::unordered_map<std::uint32_t, std::size_t> queue_by_number;
     std::unordered_map<std::string, std::size_t> customer_by_contact;
     std::unordered_map<std::string, std::size_t> customer_by_domain;
+    std::unordered_map<std::string, std::size_t> customer_by_stable_id;
     std::unordered_map<std::string, std::size_t> staff_by_address;
     std::unordered_map<std::string, std::size_t> staff_by_alias;
     std::unordered_map<std::string, std::size_t> calendar_by_name;

@@ -544,18 +544,12 @@ DeliveryPlan Engine::deliver(Store& store, const Envelope& envelope, std::string
                              std::int64_t now) const {
     const ParsedMessage parsed = parse_message(raw);
     DeliveryPlan result;
-    std::string internal_error;
     auto error = store.write([&](WriteTxn& txn) {
-        try {
-            result = plan(txn, envelope, parsed, raw.size(), now);
-            apply(txn, result, envelope, raw, now);
-        } catch (const std::exception& e) {
-            internal_error = e.what();
-            throw;
-        }
+        result = plan(txn, envelope, parsed, raw.size(), now);
+        apply(txn, result, envelope, raw, now);
     });
     if (!error) return result;
-    const bool internal = !internal_error.empty();
+    const bool internal = error->internal;
     result = DeliveryPlan{};
     result.message = parsed;
     for (const std::string& rcpt : envelope.recipients) {

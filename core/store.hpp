@@ -31,6 +31,7 @@ inline constexpr std::uint32_t kSchemaVersion = 1;
 struct StoreError {
     std::string message;
     bool temporary = true;  // true: retry later (4.3.1); false: the store is unusable
+    bool internal = false;  // the caller's callback failed (a bug: 4.3.0), not the store
 };
 
 struct TicketFilter {

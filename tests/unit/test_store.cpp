@@ -1,0 +1,364 @@
+// test_store.cpp - the LMDB ticket store on real LMDB environments in temporary directories:
+// round trips, indexes, rollback, map growth, schema check, several processes, corruption.
+#include <doctest/doctest.h>
+
+#include <lmdb.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "core/store.hpp"
+#include "test_support.hpp"
+
+using namespace deskgate;
+using deskgate::test::TempDir;
+
+namespace {
+
+Store open_store(const std::filesystem::path& p, std::uint64_t map = 1ull << 20, bool ro = false) {
+    auto s = Store::open(Store::Options{p, map, ro});
+    if (auto* e = std::get_if<StoreError>(&s)) FAIL(e->message);
+    return std::move(std::get<Store>(s));
+}
+
+Ticket sample_ticket(TicketKey key) {
+    Ticket t;
+    t.key = key;
+    t.queue = key.queue;
+    t.subject = "Tiskárna nefunguje";
+    t.status = TicketStatus::Waiting;
+    t.customer_id = "acme";
+    t.opener = "alice@acme.example";
+    t.participants = {"bob@acme.example", "carl@acme.example"};
+    t.category = "general";
+    t.priority = "high";
+    t.tags = {"urgent", "printer"};
+    t.assignee = "jana";
+    t.created = 1795507200;
+    t.updated = 1795507300;
+    t.closed_at = 0;
+    t.linked_from = TicketKey{10, 1};
+    t.referrals = {20, 30};
+    return t;
+}
+
+// Writes raw bytes straight into a database of the environment (for corruption tests); only
+// call while no Store of this process has the environment open.
+void raw_put(const std::filesystem::path& p, const char* db, std::string key, std::string value) {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 16);
+    REQUIRE(mdb_env_open(env, p.c_str(), 0, 0660) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi dbi = 0;
+    REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
+    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+std::string be(std::uint32_t a, std::uint32_t b) {
+    std::string s;
+    for (auto v : {a, b})
+        for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((v >> shift) & 0xFF));
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("ticket numbers print and parse strictly") {
+    CHECK(to_string(TicketKey{10, 42}) == "10-42");
+    CHECK(parse_ticket_key("10-42") == TicketKey{10, 42});
+    CHECK(parse_ticket_key("4294967295-1") == TicketKey{4294967295u, 1});
+    for (const char* bad : {"", "10", "10-", "-42", "10-42x", "a-1", "10--42", "4294967296-1", " 10-42"})
+        CHECK_FALSE(parse_ticket_key(bad));
+}
+
+TEST_CASE("tickets, entries, contacts and outbox items round-trip") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s");
+    const Ticket t = sample_ticket({10, 1});
+    TicketEntry e;
+    e.ticket = t.key;
+    e.direction = Direction::Outbound;
+    e.kind = EntryKind::Note;
+    e.message_id = "m1@acme.example";
+    e.from_address = "alice@acme.example";
+    e.from_name = "Alice";
+    e.subject = "Re: x";
+    e.text_body = std::string("body with \0 nul", 15);
+    e.attachments = {{"a.pdf", "application/pdf", 1234, "abcd"}, {"", "image/png", 1, "ef"}};
+    e.defects = {"missing Date"};
+    e.body_digest = "digest";
+    e.envelope_sender = "alice@acme.example";
+    e.envelope_recipients = {"support@helpdesk.example.com"};
+    e.explanation = "why";
+    e.received = 1795507400;
+    e.raw_id = 7;
+    e.raw_size = 99;
+    Contact c{"dave@acme.example", "Dave", "acme", 10, 1795507200};
+    OutboxItem o;
+    o.kind = "redirect";
+    o.sender = "staff@example.com";
+    o.recipients = {"triage@example.com"};
+    o.raw_id = 3;
+    o.ticket = TicketKey{10, 1};
+    o.created = 5;
+    o.next_attempt = 6;
+    o.attempts = 2;
+    o.state = "failed";
+    o.last_error = "550 no";
+
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        txn.put_ticket(t);
+        TicketEntry copy = e;
+        CHECK(txn.append_entry(copy) == 0);
+        CHECK(copy.index == 0);
+        txn.put_contact(c);
+        CHECK(txn.add_outbox(o) == 1);
+    }));
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        auto got = txn.ticket({10, 1});
+        REQUIRE(got);
+        Ticket want = t;
+        want.entry_count = 1;
+        want.updated = e.received;
+        CHECK(got->subject == want.subject);
+        CHECK(got->status == want.status);
+        CHECK(got->participants == want.participants);
+        CHECK(got->tags == want.tags);
+        CHECK(got->linked_from == want.linked_from);
+        CHECK(got->referrals == want.referrals);
+        CHECK(got->entry_count == 1);
+        CHECK(got->updated == e.received);
+        CHECK(got->assignee == "jana");
+        auto entries = txn.entries({10, 1});
+        REQUIRE(entries.size() == 1);
+        CHECK(entries[0].text_body == e.text_body);
+        CHECK(entries[0].direction == Direction::Outbound);
+        CHECK(entries[0].kind == EntryKind::Note);
+        REQUIRE(entries[0].attachments.size() == 2);
+        CHECK(entries[0].attachments[0].size == 1234);
+        CHECK(entries[0].attachments[1].content_type == "image/png");
+        CHECK(entries[0].envelope_recipients == e.envelope_recipients);
+        CHECK(entries[0].raw_id == 7);
+        auto refs = txn.find_message_id("m1@acme.example");
+        REQUIRE(refs.size() == 1);
+        CHECK(refs[0].ticket == TicketKey{10, 1});
+        CHECK(refs[0].body_digest == "digest");
+        auto contact = txn.contact("dave@acme.example");
+        REQUIRE(contact);
+        CHECK(contact->customer_id == "acme");
+        CHECK(txn.contacts().size() == 1);
+        auto out = txn.outbox();
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].id == 1);
+        CHECK(out[0].recipients == o.recipients);
+        CHECK(out[0].ticket == TicketKey{10, 1});
+        CHECK(out[0].state == "failed");
+        CHECK(out[0].last_error == "550 no");
+        CHECK_FALSE(txn.ticket({10, 2}));
+        CHECK(txn.entries({10, 2}).empty());
+    }));
+}
+
+TEST_CASE("sequences per queue, filters and ordering") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s");
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        CHECK(txn.allocate_ticket(10) == TicketKey{10, 1});
+        CHECK(txn.allocate_ticket(10) == TicketKey{10, 2});
+        CHECK(txn.allocate_ticket(20) == TicketKey{20, 1});
+        CHECK(txn.allocate_ticket(300) == TicketKey{300, 1});
+        for (auto k : {TicketKey{300, 1}, TicketKey{10, 2}, TicketKey{20, 1}, TicketKey{10, 1}}) {
+            Ticket t = sample_ticket(k);
+            t.status = k.queue == 10 ? TicketStatus::New : TicketStatus::Closed;
+            txn.put_ticket(t);
+        }
+    }));
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        auto all = txn.tickets({});
+        REQUIRE(all.size() == 4);
+        CHECK(all[0].key == TicketKey{10, 1});
+        CHECK(all[1].key == TicketKey{10, 2});
+        CHECK(all[2].key == TicketKey{20, 1});
+        CHECK(all[3].key == TicketKey{300, 1});
+        CHECK(txn.tickets({10, std::nullopt, 0}).size() == 2);
+        CHECK(txn.tickets({std::nullopt, TicketStatus::Closed, 0}).size() == 2);
+        CHECK(txn.tickets({std::nullopt, std::nullopt, 3}).size() == 3);
+    }));
+}
+
+TEST_CASE("Message-ID index keeps every mail that shares an id, also very long ids") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s");
+    const std::string long_id = std::string(1000, 'x') + "@example.com";
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        for (std::uint32_t seq : {1u, 2u}) {
+            txn.put_ticket(sample_ticket({10, seq}));
+            TicketEntry e;
+            e.ticket = {10, seq};
+            e.message_id = "reused@example.com";
+            e.body_digest = seq == 1 ? "aaa" : "bbb";
+            txn.append_entry(e);
+            TicketEntry l;
+            l.ticket = {10, seq};
+            l.message_id = long_id;
+            txn.append_entry(l);
+        }
+    }));
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        auto refs = txn.find_message_id("reused@example.com");
+        REQUIRE(refs.size() == 2);
+        std::set<std::string> digests{refs[0].body_digest, refs[1].body_digest};
+        CHECK(digests == std::set<std::string>{"aaa", "bbb"});
+        CHECK(txn.find_message_id(long_id).size() == 2);
+        CHECK(txn.find_message_id("nope@example.com").empty());
+        CHECK(txn.find_message_id("").empty());
+    }));
+}
+
+TEST_CASE("raw bytes round-trip exactly, large ones too") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s", 1ull << 20);
+    const std::string small("a\0b\r\n\xff", 6);
+    std::string big(5 * 1024 * 1024, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 31 + 7);
+    std::uint64_t id1 = 0, id2 = 0;
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        id1 = txn.put_raw(small);
+        id2 = txn.put_raw(big);
+    }));
+    CHECK(id1 == 1);
+    CHECK(id2 == 2);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        CHECK(txn.raw(id1) == small);
+        CHECK(txn.raw(id2) == big);
+        CHECK_FALSE(txn.raw(3));
+    }));
+}
+
+TEST_CASE("an exception in the callback rolls everything back and comes back as an error") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s");
+    auto err = store.write([&](WriteTxn& txn) {
+        txn.put_ticket(sample_ticket({10, 1}));
+        txn.put_raw("bytes");
+        throw std::runtime_error("boom");
+    });
+    REQUIRE(err);
+    CHECK(err->message == "boom");
+    CHECK(err->internal);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        CHECK(txn.tickets({}).empty());
+        CHECK_FALSE(txn.raw(1));
+    }));
+    // appending to a missing ticket is refused, not undefined
+    err = store.write([&](WriteTxn& txn) {
+        TicketEntry e;
+        e.ticket = {10, 9};
+        txn.append_entry(e);
+    });
+    REQUIRE(err);
+    CHECK(err->message.find("no ticket 10-9") != std::string::npos);
+}
+
+TEST_CASE("the map grows by itself when full") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s", 256 * 1024);
+    const std::uint64_t before = store.map_size();
+    const std::string chunk(512 * 1024, 'm');
+    for (int i = 0; i < 20; ++i)  // 10 MB in many transactions
+        REQUIRE_FALSE(store.write([&](WriteTxn& txn) { txn.put_raw(chunk); }));
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {  // 10 MB in one transaction
+        for (int i = 0; i < 20; ++i) txn.put_raw(chunk);
+    }));
+    CHECK(store.map_size() > before);
+    CHECK(store.map_size() >= 20ull * 1024 * 1024);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        CHECK(txn.raw(40) == chunk);
+        CHECK_FALSE(txn.raw(41));
+    }));
+}
+
+TEST_CASE("schema version mismatch and missing stores are errors, not crashes") {
+    TempDir dir;
+    { Store s = open_store(dir.path() / "s"); }
+    std::string v2("\x02\0\0\0", 4);
+    raw_put(dir.path() / "s", "meta", "schema", v2);
+    auto s = Store::open(Store::Options{dir.path() / "s", 1ull << 20, false});
+    REQUIRE(std::holds_alternative<StoreError>(s));
+    CHECK(std::get<StoreError>(s).message.find("schema version 2, this build expects 1") != std::string::npos);
+    CHECK_FALSE(std::get<StoreError>(s).temporary);
+
+    auto missing = Store::open(Store::Options{dir.path() / "nothing", 1ull << 20, true});
+    REQUIRE(std::holds_alternative<StoreError>(missing));
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "nothing"));
+}
+
+TEST_CASE("a corrupt record is reported as an error") {
+    TempDir dir;
+    {
+        Store s = open_store(dir.path() / "s");
+        REQUIRE_FALSE(s.write([&](WriteTxn& txn) { txn.put_ticket(sample_ticket({10, 1})); }));
+    }
+    raw_put(dir.path() / "s", "tickets", be(10, 1), std::string("\x01garbage", 8));
+    raw_put(dir.path() / "s", "tickets", be(10, 2), std::string("\x01\x0a\0\0\0\x02\0\0\0\x0a\0\0\0\xff\xff\xff\x7f", 18));
+    Store s = open_store(dir.path() / "s");
+    auto err = s.read([&](const ReadTxn& txn) { (void)txn.ticket({10, 1}); });
+    REQUIRE(err);
+    CHECK(err->message.find("corrupt record") != std::string::npos);
+    CHECK_FALSE(err->internal);
+    err = s.read([&](const ReadTxn& txn) { (void)txn.ticket({10, 2}); });
+    REQUIRE(err);
+    CHECK(err->message.find("corrupt record") != std::string::npos);
+}
+
+TEST_CASE("several processes: one writes while another reads; concurrent writers get unique numbers") {
+    TempDir dir;
+    const auto path = dir.path() / "s";
+    { Store s = open_store(path, 256 * 1024); }
+
+    auto writer = [&](int count, std::size_t pad) {
+        Store s = open_store(path, 256 * 1024);
+        for (int i = 0; i < count; ++i) {
+            auto err = s.write([&](WriteTxn& txn) {
+                Ticket t = sample_ticket(txn.allocate_ticket(10));
+                t.subject = std::string(pad, 's');  // grows the map now and then
+                txn.put_ticket(t);
+            });
+            if (err) return 1;
+        }
+        return 0;
+    };
+
+    pid_t children[2];
+    for (pid_t& child : children) {
+        child = fork();
+        REQUIRE(child >= 0);
+        if (child == 0) _exit(writer(100, 4000));
+    }
+    {
+        Store reader = open_store(path, 256 * 1024, true);
+        for (int i = 0; i < 50; ++i) {
+            std::size_t n = 0;
+            CHECK_FALSE(reader.read([&](const ReadTxn& txn) { n = txn.tickets({}).size(); }));
+            CHECK(n <= 200);
+        }
+    }
+    for (pid_t child : children) {
+        int status = 0;
+        REQUIRE(waitpid(child, &status, 0) == child);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    Store s = open_store(path, 256 * 1024);
+    REQUIRE_FALSE(s.read([&](const ReadTxn& txn) {
+        auto all = txn.tickets({});
+        REQUIRE(all.size() == 200);
+        for (std::uint32_t i = 0; i < 200; ++i) CHECK(all[i].key == TicketKey{10, i + 1});
+    }));
+}
