@@ -1,0 +1,68 @@
+// loader.hpp - the state of one config load: the Config being built, every error so far, and
+// what cross-references need checking once every file has been read (a queue may be defined in
+// an include after the rule that names it).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/toml_reader.hpp"
+#include "core/config.hpp"
+
+namespace deskgate::config {
+
+struct Reference {
+    enum class Kind { Queue, Calendar, StaffAlias, Priority } kind = Kind::Queue;
+    std::string name;        // queue number as text, calendar name, alias, priority
+    SourcePos where;
+    std::string context;     // e.g. "set_queue in rule 'x'"
+};
+
+class Loader {
+public:
+    explicit Loader(std::filesystem::path base_dir) : base_dir_(std::move(base_dir)) {}
+
+    // Reads one parsed file; `main` files may hold [global] and `include`.
+    void read_document(const toml::table& doc, bool main);
+    // Cross-references, duplicates, secret file; then the Config's indexes.
+    void finish();
+
+    Diagnostics& diag() { return diag_; }
+    Config& config() { return config_; }
+    const std::vector<std::string>& includes() const { return includes_; }
+    const SourcePos& include_pos() const { return include_pos_; }
+    const std::filesystem::path& base_dir() const { return base_dir_; }
+
+private:
+    void read_global(const toml::table& t);
+    void read_calendar(const toml::table& t);
+    void read_staff(const toml::table& t);
+    void read_customer(const toml::table& t);
+    void read_queue(const toml::table& t);
+    void read_rule(const toml::table& t);
+    template <typename F>
+    void each_table(const toml::table& doc, std::string_view key, F&& read);
+
+    void claim_address(const std::string& address, std::uint32_t queue, const SourcePos& where);
+    void check_template_at(TableReader& r, std::string_view key, const std::string& text);
+
+    std::filesystem::path base_dir_;
+    Diagnostics diag_;
+    Config config_;
+    std::vector<std::string> includes_;
+    SourcePos include_pos_;
+    SourcePos secret_pos_;
+    bool have_global_ = false;
+    std::vector<Reference> references_;
+    std::map<std::uint32_t, SourcePos> queue_numbers_;
+    std::map<std::string, std::pair<std::uint32_t, SourcePos>> addresses_;
+    std::map<std::string, std::pair<std::string, SourcePos>> domains_;
+    std::map<std::string, std::pair<std::string, SourcePos>> contacts_;
+    std::map<std::string, SourcePos> customer_ids_;
+    std::map<std::string, SourcePos> staff_aliases_;
+    std::map<std::string, SourcePos> calendar_names_;
+};
+
+}  // namespace deskgate::config
