@@ -1,2 +1,67 @@
-// main.cpp - placeholder until the CLI lands.
-int main() { return 0; }
+// main.cpp - `deskgate`, the admin tool: dispatches to the subcommands in commands.hpp.
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr std::string_view kUsage = R"(usage: deskgate COMMAND [ARGS] [--config PATH] [--store PATH]
+
+commands:
+  ingest FILE|- --to ADDR [--to ADDR...] [--from ADDR] [--queue-id ID] [--now UNIX]
+                [--dry-run] [--json]        decide (and store) one message
+  parse FILE|- [--json]                     show the decoded message
+  tickets [--queue N] [--status S] [--json] list tickets
+  show TICKET [--json]                      one ticket with its messages (TICKET: 10-42)
+  raw TICKET [INDEX]                        the raw bytes of a ticket's message, as received
+  check-config [PATH]                       validate the configuration
+
+--config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
+--store overrides the config's global.store.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace deskgate::cli;
+    if (argc < 2) {
+        fmt::print(stderr, "{}", kUsage);
+        return kExitUsage;
+    }
+    const std::string_view command = argv[1];
+    if (command == "--help" || command == "-h" || command == "help") {
+        fmt::print("{}", kUsage);
+        return kExitOk;
+    }
+    ArgSpec spec;
+    spec.with_value = {"config", "store"};
+    spec.flags = {"json"};
+    int (*run)(const Args&) = nullptr;
+    if (command == "ingest") {
+        spec.with_value.insert({"from", "to", "queue-id", "now"});
+        spec.flags.insert("dry-run");
+        run = cmd_ingest;
+    } else if (command == "parse") {
+        run = cmd_parse;
+    } else if (command == "tickets") {
+        spec.with_value.insert({"queue", "status"});
+        run = cmd_tickets;
+    } else if (command == "show") {
+        run = cmd_show;
+    } else if (command == "raw") {
+        run = cmd_raw;
+    } else if (command == "check-config") {
+        run = cmd_check_config;
+    } else {
+        fmt::print(stderr, "deskgate: unknown command '{}'\n\n{}", command, kUsage);
+        return kExitUsage;
+    }
+    Args args;
+    if (auto error = parse_args(argc, argv, 2, spec, args)) {
+        fmt::print(stderr, "deskgate {}: {}\n", command, *error);
+        return kExitUsage;
+    }
+    return run(args);
+}

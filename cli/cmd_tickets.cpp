@@ -1,0 +1,137 @@
+// cmd_tickets.cpp - reading the store: `deskgate tickets`, `deskgate show TICKET`,
+// `deskgate raw TICKET [INDEX]` (the raw bytes exactly as received).
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/render.hpp"
+
+namespace deskgate::cli {
+namespace {
+
+// The store named by --store, or by the config (loaded only when --store is absent).
+std::optional<Store> reading_store(const Args& args) {
+    if (args.option("store")) return open_store_or_report(*args.option("store"), true);
+    auto config = load_or_report(config_path(args));
+    if (!config) return std::nullopt;
+    return open_store_or_report(store_path(args, &*config), true);
+}
+
+}  // namespace
+
+int cmd_tickets(const Args& args) {
+    TicketFilter filter;
+    if (auto q = args.option("queue")) {
+        try {
+            filter.queue = static_cast<std::uint32_t>(std::stoul(*q));
+        } catch (const std::exception&) {
+            fmt::print(stderr, "deskgate: --queue expects a queue number, got '{}'\n", *q);
+            return kExitUsage;
+        }
+    }
+    if (auto s = args.option("status")) {
+        filter.status = ticket_status_from(*s);
+        if (!filter.status) {
+            fmt::print(stderr, "deskgate: unknown status '{}' (new, open, waiting, closed, "
+                               "awaiting-approval)\n", *s);
+            return kExitUsage;
+        }
+    }
+    auto store = reading_store(args);
+    if (!store) return kExitFailure;
+    std::vector<Ticket> tickets;
+    if (auto err = store->read([&](const ReadTxn& txn) { tickets = txn.tickets(filter); })) {
+        fmt::print(stderr, "deskgate: {}\n", err->message);
+        return kExitFailure;
+    }
+    if (args.flag("json")) {
+        JsonWriter w;
+        w.begin_array();
+        for (const Ticket& t : tickets) write_json(w, t);
+        w.end_array();
+        fmt::print("{}", w.str());
+    } else {
+        fmt::print("{:<9} {:<17} {:<10} {:<12} {:<8} {:<20}  {}\n", "TICKET", "STATUS", "CUSTOMER",
+                   "CATEGORY", "PRIORITY", "UPDATED", "SUBJECT");
+        for (const Ticket& t : tickets) fmt::print("{}\n", text_ticket_line(t));
+    }
+    return kExitOk;
+}
+
+int cmd_show(const Args& args) {
+    if (args.positional.size() != 1) {
+        fmt::print(stderr, "usage: deskgate show TICKET [--json]\n");
+        return kExitUsage;
+    }
+    auto key = parse_ticket_key(args.positional[0]);
+    if (!key) {
+        fmt::print(stderr, "deskgate: '{}' is not a ticket number (QUEUE-SEQ, e.g. 10-42)\n",
+                   args.positional[0]);
+        return kExitUsage;
+    }
+    auto store = reading_store(args);
+    if (!store) return kExitFailure;
+    std::optional<Ticket> ticket;
+    std::vector<TicketEntry> entries;
+    if (auto err = store->read([&](const ReadTxn& txn) {
+            ticket = txn.ticket(*key);
+            if (ticket) entries = txn.entries(*key);
+        })) {
+        fmt::print(stderr, "deskgate: {}\n", err->message);
+        return kExitFailure;
+    }
+    if (!ticket) {
+        fmt::print(stderr, "deskgate: no ticket {}\n", to_string(*key));
+        return kExitFailure;
+    }
+    if (args.flag("json")) {
+        JsonWriter w;
+        w.begin_object().key("ticket");
+        write_json(w, *ticket);
+        w.key("entries").begin_array();
+        for (const TicketEntry& e : entries) write_json(w, e, true);
+        w.end_array().end_object();
+        fmt::print("{}", w.str());
+    } else {
+        fmt::print("{}", text_ticket(*ticket, entries));
+    }
+    return kExitOk;
+}
+
+int cmd_raw(const Args& args) {
+    if (args.positional.empty() || args.positional.size() > 2) {
+        fmt::print(stderr, "usage: deskgate raw TICKET [INDEX]\n");
+        return kExitUsage;
+    }
+    auto key = parse_ticket_key(args.positional[0]);
+    std::uint32_t index = 0;
+    try {
+        if (args.positional.size() == 2) index = static_cast<std::uint32_t>(std::stoul(args.positional[1]));
+    } catch (const std::exception&) {
+        key.reset();
+    }
+    if (!key) {
+        fmt::print(stderr, "usage: deskgate raw TICKET [INDEX]\n");
+        return kExitUsage;
+    }
+    auto store = reading_store(args);
+    if (!store) return kExitFailure;
+    std::optional<std::string> raw;
+    if (auto err = store->read([&](const ReadTxn& txn) {
+            for (const TicketEntry& e : txn.entries(*key))
+                if (e.index == index && e.raw_id) raw = txn.raw(e.raw_id);
+        })) {
+        fmt::print(stderr, "deskgate: {}\n", err->message);
+        return kExitFailure;
+    }
+    if (!raw) {
+        fmt::print(stderr, "deskgate: ticket {} has no entry #{} with a stored message\n",
+                   to_string(*key), index);
+        return kExitFailure;
+    }
+    std::fwrite(raw->data(), 1, raw->size(), stdout);
+    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace deskgate::cli

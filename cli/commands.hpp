@@ -1,0 +1,36 @@
+// commands.hpp - the `deskgate` subcommands. Each returns the process exit status:
+// 0 success, 1 failure (bad config, store error, not found, a recipient refused),
+// 64 usage error, 75 temporary failure (a recipient deferred: try again later).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "cli/args.hpp"
+#include "config/load.hpp"
+#include "core/store.hpp"
+
+namespace deskgate::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 64;
+inline constexpr int kExitTempFail = 75;
+
+// The config file named by --config, else $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml.
+std::string config_path(const Args& args);
+// Loads the config; prints every error to stderr and returns nullopt on failure.
+std::optional<Config> load_or_report(const std::string& path);
+// --store, else the config's store path.
+std::string store_path(const Args& args, const Config* config);
+// Opens the store; prints the error to stderr and returns nullopt on failure.
+std::optional<Store> open_store_or_report(const std::string& path, bool read_only);
+
+int cmd_ingest(const Args& args);
+int cmd_parse(const Args& args);
+int cmd_tickets(const Args& args);
+int cmd_show(const Args& args);
+int cmd_raw(const Args& args);
+int cmd_check_config(const Args& args);
+
+}  // namespace deskgate::cli

@@ -1,0 +1,45 @@
+// context.cpp - what several commands share: finding and loading the config, opening the store.
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+
+namespace deskgate::cli {
+
+std::string config_path(const Args& args) {
+    if (auto p = args.option("config")) return *p;
+    if (const char* env = std::getenv("DESKGATE_CONFIG"); env && *env) return env;
+    return "/etc/deskgate/deskgate.toml";
+}
+
+std::optional<Config> load_or_report(const std::string& path) {
+    LoadResult result = load_config(path);
+    if (result.config) return std::move(result.config);
+    for (const ConfigError& e : result.errors) fmt::print(stderr, "{}\n", to_string(e));
+    fmt::print(stderr, "deskgate: {} error(s) in the configuration\n", result.errors.size());
+    return std::nullopt;
+}
+
+std::string store_path(const Args& args, const Config* config) {
+    if (auto p = args.option("store")) return *p;
+    return config ? config->global.store_path : std::string();
+}
+
+std::optional<Store> open_store_or_report(const std::string& path, bool read_only) {
+    if (path.empty()) {
+        fmt::print(stderr, "deskgate: no store path (give --store or set global.store)\n");
+        return std::nullopt;
+    }
+    Store::Options options;
+    options.path = path;
+    options.read_only = read_only;
+    auto opened = Store::open(options);
+    if (auto* err = std::get_if<StoreError>(&opened)) {
+        fmt::print(stderr, "deskgate: {}\n", err->message);
+        return std::nullopt;
+    }
+    return std::move(std::get<Store>(opened));
+}
+
+}  // namespace deskgate::cli

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The `deskgate` tool end to end on the shipped example config: check-config (good and with
+# five mistakes), ingest (stored, dry run, refused, deferred, exit statuses), tickets, show,
+# raw, parse --json.
+set -euo pipefail
+: "${DESKGATE_BIN_DIR:?}" "${DESKGATE_TEST_DATA:?}" "${DESKGATE_SOURCE_DIR:?}"
+exec python3 - "$DESKGATE_BIN_DIR/bin/deskgate" "$DESKGATE_SOURCE_DIR" "$DESKGATE_TEST_DATA" <<'PY'
+import json, os, re, subprocess, sys, tempfile
+
+deskgate, src, data = sys.argv[1:4]
+config = os.path.join(src, "config/examples/deskgate.toml")
+sample = os.path.join(src, "config/examples/sample-mail.eml")
+failures = []
+
+def run(*args, stdin=None):
+    r = subprocess.run([deskgate, *args], capture_output=True, timeout=60, input=stdin)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL", what)
+
+rc, out, err = run("check-config", config)
+check(rc == 0 and out.strip() == "OK: 3 customers, 3 queues, 3 rules", f"check-config example: {rc} {out!r} {err!r}")
+
+rc, out, err = run("check-config", os.path.join(data, "config/five-mistakes.toml"))
+located = [l for l in out.splitlines() if re.match(r"^.*five-mistakes\.toml:\d+:\d+: ", l)]
+check(rc == 1 and len(located) == 5, f"five mistakes: rc {rc}, {len(located)} located errors:\n{out}")
+
+with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
+    store = os.path.join(tmp, "store")
+    common = ["--config", config, "--store", store]
+
+    rc, out, err = run("ingest", sample, "--to", "support@helpdesk.example.com", "--dry-run", "--json", *common)
+    j = json.loads(out)
+    check(rc == 0 and j["dry_run"] and j["recipients"][0]["verdict"] == "new-ticket", f"dry run: {out}")
+    rc, out, err = run("tickets", "--json", *common)
+    check(json.loads(out) == [], f"dry run stored something: {out}")
+
+    rc, out, err = run("ingest", sample, "--to", "support@helpdesk.example.com", "--json", *common)
+    j = json.loads(out)
+    d = j["recipients"][0]
+    check(rc == 0 and d["verdict"] == "new-ticket" and d["ticket"] == "10-1" and d["code"] == 250
+          and d["status"] == "2.0.0" and j["customer"] == "acme", f"ingest: {out}")
+    check(j["subject"] == "Tiskárna ve 2. patře nefunguje", f"decoded subject: {j['subject']!r}")
+
+    rc, out, err = run("tickets", "--json", "--status", "new", *common)
+    t = json.loads(out)
+    check(len(t) == 1 and t[0]["ticket"] == "10-1" and t[0]["participants"] == ["bob@acme.example"], f"tickets: {out}")
+    rc, out, err = run("tickets", "--json", "--queue", "20", *common)
+    check(json.loads(out) == [], f"tickets --queue 20: {out}")
+
+    rc, out, err = run("show", "10-1", "--json", *common)
+    s = json.loads(out)
+    e = s["entries"][0]
+    check(e["attachments"][0]["filename"] == "printer-error.log" and "second floor" in e["text_body"], f"show: {out}")
+    rc, out, err = run("show", "10-1", *common)
+    check(rc == 0 and "Ticket 10-1" in out and "printer-error.log" in out, f"show text: {out}")
+
+    r = subprocess.run([deskgate, "raw", "10-1", "0", *common], capture_output=True)
+    check(r.stdout == open(sample, "rb").read(), "raw bytes differ from the sample")
+
+    rc, out, err = run("show", "10-9", *common)
+    check(rc == 1 and "no ticket 10-9" in err, f"show missing: {rc} {err}")
+
+    globex = b"From: carol@globex.example\nSubject: hi\nMessage-ID: <g1@globex.example>\n\nx\n"
+    rc, out, err = run("ingest", "-", "--to", "support@helpdesk.example.com", "--json", *common, stdin=globex)
+    d = json.loads(out)["recipients"][0]
+    check(rc == 1 and d["code"] == 550 and d["status"] == "5.7.1" and "not enabled" in d["text"], f"globex: {out}")
+
+    rc, out, err = run("ingest", sample, "--to", "archive@helpdesk.example.com", *common)
+    check(rc == 75 and "451 4.2.1" in out, f"inactive queue: {rc} {out}")
+
+    rc, out, err = run("ingest", sample, "--to", "nobody@helpdesk.example.com", *common)
+    check(rc == 1 and "550 5.1.1" in out, f"unknown recipient: {rc} {out}")
+
+    rc, out, err = run("parse", sample, "--json")
+    p = json.loads(out)
+    check(p["from"] == {"name": "Alice Example", "address": "alice@acme.example"}
+          and p["attachments"][0]["size"] == 68 and p["defects"] == [], f"parse: {out}")
+
+    rc, out, err = run("ingest", sample, "--bogus")
+    check(rc == 64 and "unknown option --bogus" in err, f"usage error: {rc} {err}")
+
+sys.exit(1 if failures else 0)
+PY
