@@ -45,11 +45,11 @@ public:
     void line_break() {
         pending_space_ = false;
         while (!out_.empty() && out_.back() == ' ') out_.pop_back();
-        put('\n');
+        if (!out_.empty() && out_.back() != '\n') put('\n');
     }
     void paragraph_break() {
         line_break();
-        if (out_.size() >= 2 && out_[out_.size() - 2] != '\n') put('\n');
+        if (!out_.empty() && (out_.size() < 2 || out_[out_.size() - 2] != '\n')) put('\n');
     }
     std::string finish() {
         // At most one blank line in a row, no trailing spaces, trimmed.
