@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -74,6 +75,15 @@ LoadResult load(std::string_view text, const std::string& name, const std::files
     }
     LoadResult result;
     result.errors = loader.diag().take();
+    // In reading order: file by file, then by position.
+    const auto& files = loader.config().files;
+    auto rank = [&](const std::string& file) {
+        return static_cast<std::size_t>(std::find(files.begin(), files.end(), file) - files.begin());
+    };
+    std::stable_sort(result.errors.begin(), result.errors.end(), [&](const ConfigError& a, const ConfigError& b) {
+        return std::tuple(rank(a.where.file), a.where.line, a.where.column) <
+               std::tuple(rank(b.where.file), b.where.line, b.where.column);
+    });
     if (result.errors.empty()) result.config = std::move(loader.config());
     return result;
 }

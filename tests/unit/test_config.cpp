@@ -1,0 +1,209 @@
+// test_config.cpp - the TOML loader: the shipped example, includes, and every kind of mistake
+// reported with its exact file:line:column (all of them in one run). Templates too.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "config/load.hpp"
+#include "core/template.hpp"
+#include "test_support.hpp"
+
+using namespace deskgate;
+using deskgate::test::data_dir;
+using deskgate::test::source_dir;
+using deskgate::test::TempDir;
+using deskgate::test::write_file;
+
+namespace {
+
+constexpr std::string_view kGlobal = R"([global]
+hostname = "helpdesk.example.com"
+store = "/tmp/x"
+secret_file = "secret"
+)";
+
+constexpr std::string_view kQueue = R"(
+[[queues]]
+number = 10
+name = "Support"
+address = "support@helpdesk.example.com"
+)";
+
+struct Fixture {
+    Fixture() { write_file(dir.path() / "secret", "0123456789abcdef0123456789abcdef\n"); }
+    LoadResult load(std::string_view text) { return load_config_text(text, "t.toml", dir.path()); }
+    // "line:column: message" of every error
+    std::vector<std::string> errors(std::string_view text) {
+        std::vector<std::string> out;
+        for (const ConfigError& e : load(text).errors)
+            out.push_back(std::to_string(e.where.line) + ":" + std::to_string(e.where.column) + ": " + e.message);
+        return out;
+    }
+    TempDir dir;
+};
+
+bool has(const std::vector<std::string>& errors, std::string_view needle) {
+    return std::any_of(errors.begin(), errors.end(),
+                       [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("the shipped example config loads, with its includes") {
+    LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
+    for (const auto& e : r.errors) MESSAGE(to_string(e));
+    REQUIRE(r.config);
+    const Config& c = *r.config;
+    CHECK(c.customers.size() == 3);
+    CHECK(c.queues.size() == 3);
+    CHECK(c.rules.size() == 3);
+    CHECK(c.files.size() == 2);
+    CHECK(c.global.max_message_size == 50ull * 1024 * 1024);
+    CHECK(c.global.secret.size() == 64);
+    CHECK(c.queue_by_address.at("help@example.com").queue == 0);
+    CHECK(c.queue_by_address.at("help@example.com").role == AddressRole::Forwarding);
+    CHECK(c.queue_by_address.at("support-comment@helpdesk.example.com").role == AddressRole::Comment);
+    CHECK(c.customers[c.customer_by_domain.at("acme.example")].id == "acme");
+    CHECK(c.customers[c.customer_by_contact.at("bob@acme.example")].id == "acme");
+    CHECK(c.customer_by_id("initech")->authorization == Authorization::Required);
+    CHECK_FALSE(c.customer_by_id("globex")->email_tickets);
+    CHECK_FALSE(c.queue_by_num(30)->active);
+    const Calendar* office = c.calendar_named("office");
+    REQUIRE(office);
+    CHECK(office->time_zone == "Europe/Prague");
+    REQUIRE(office->weekly[4].size() == 2);
+    CHECK(office->weekly[4][1].start == 13 * 60);
+    CHECK(office->weekly[5].empty());
+    CHECK(c.rules[1].conditions[0].regex);
+    CHECK(c.staff_by_addr("jana@example.com")->queues == std::vector<std::uint32_t>{10, 20});
+}
+
+TEST_CASE("five mistakes are all reported with line:column") {
+    LoadResult r = load_config(data_dir() / "config/five-mistakes.toml");
+    CHECK_FALSE(r.config);
+    REQUIRE(r.errors.size() == 5);
+    std::vector<std::string> got;
+    for (const ConfigError& e : r.errors) {
+        CHECK(e.where.file.ends_with("five-mistakes.toml"));
+        got.push_back(std::to_string(e.where.line) + ":" + std::to_string(e.where.column) + ": " + e.message);
+    }
+    CHECK(got[0] == "11:1: unknown key 'adress' in [[queues]] (did you mean 'address'?)");
+    CHECK(got[1] == "13:10: 'active' in [[queues]]: expected a boolean (true or false), got a string");
+    CHECK(got[2].starts_with("16:10: duplicate queue number 10 (first defined at "));
+    CHECK(got[3] == "19:34: unknown placeholder {{queue.titel}} in 'display_name'");
+    CHECK(got[4].starts_with("23:60: invalid regex in rule 'broken regex': missing )"));
+}
+
+TEST_CASE("each kind of mistake names what was expected") {
+    Fixture f;
+    const std::string base = std::string(kGlobal) + std::string(kQueue);
+
+    auto e = f.errors(base + "\n[[queues]]\nnumber = 20\nname = \"B\"\naddress = \"SUPPORT@helpdesk.example.com\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "14:11: address support@helpdesk.example.com claimed by queue 10 and queue 20 (first at t.toml:9:11)");
+
+    e = f.errors(base + "[[customers]]\nid = \"a\"\ndomains = [\"x.example\"]\n"
+                        "[[customers]]\nid = \"b\"\ndomains = [\"X.example\"]\n");
+    REQUIRE(e.size() == 1);
+    CHECK(has(e, "domain x.example claimed by customers a and b"));
+
+    e = f.errors(base + "[[customers]]\nid = \"a\"\n[[customers]]\nid = \"a\"\n");
+    CHECK(has(e, "duplicate customer id 'a'"));
+
+    e = f.errors(std::string(kGlobal) + R"(
+[[queues]]
+number = 10
+name = "S"
+address = "s@h.example"
+calendar = "ofice"
+default_priority = "extreme"
+[[calendars]]
+name = "office"
+time_zone = "Mars/Olympus"
+holidays = ["2026-02-30"]
+[calendars.hours]
+mon = "17:00-08:00"
+[[staff]]
+alias = "jana"
+address = "jana@example.com"
+queues = [99]
+[[rules]]
+name = "r"
+conditions = [{ field = "subjet", kind = "contains", value = "x" }]
+set_queue = 42
+assign = "jna"
+)");
+    CHECK(has(e, "10:12: unknown calendar 'ofice' (queue 10) (did you mean 'office'?)"));
+    CHECK(has(e, "11:20: unknown priority 'extreme'"));
+    CHECK(has(e, "unknown time zone \"Mars/Olympus\""));
+    CHECK(has(e, "holiday \"2026-02-30\": expected a date YYYY-MM-DD"));
+    CHECK(has(e, "'mon' hours \"17:00-08:00\""));
+    CHECK(has(e, "21:11: unknown queue 99 (staff 'jana')"));
+    CHECK(has(e, "'field' in a condition of rule 'r': expected one of from, to, cc, subject, body, header, got \"subjet\" (did you mean 'subject'?)"));
+    CHECK(has(e, "unknown queue 42 (set_queue in rule 'r')"));
+    CHECK(has(e, "unknown staff alias 'jna' (assign in rule 'r') (did you mean 'jana'?)"));
+
+    e = f.errors("[global]\nhostname = \"h\"\nstore = \"/x\"\nsecret_file = \"missing-secret\"\n" + std::string(kQueue));
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with("4:15: cannot read secret file "));
+
+    e = f.errors(base + "[[queues]]\nnumber = 11\nname = \"x\"\naddress = \"x@h.example\"\nsubject_tag = \"[X]\"\n");
+    CHECK(has(e, "'subject_tag' must contain {{ticket.number}}"));
+
+    e = f.errors("[global\nhostname = 1\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with("1:"));
+    CHECK(has(e, "TOML syntax error"));
+
+    e = f.errors(base + "[global2]\nx = 1\n");
+    CHECK(has(e, "unknown section 'global2'"));
+
+    e = f.errors(std::string(kGlobal) + "max_message_size = \"12Q\"\n" + std::string(kQueue));
+    CHECK(has(e, "expected a positive size in bytes"));
+}
+
+TEST_CASE("include globs are read in sorted order; [global] is not allowed in an include") {
+    Fixture f;
+    std::filesystem::create_directory(f.dir.path() / "conf.d");
+    write_file(f.dir.path() / "conf.d/20-b.toml", "[[customers]]\nid = \"b\"\ndomains = [\"b.example\"]\n");
+    write_file(f.dir.path() / "conf.d/10-a.toml", "[[customers]]\nid = \"a\"\ndomains = [\"a.example\"]\n");
+    write_file(f.dir.path() / "conf.d/ignored.txt", "not toml");
+    std::string text = std::string(kGlobal) + "include = [\"conf.d/*.toml\"]\n" + std::string(kQueue);
+    LoadResult r = f.load(text);
+    REQUIRE(r.config);
+    REQUIRE(r.config->customers.size() == 2);
+    CHECK(r.config->customers[0].id == "a");
+    CHECK(r.config->customers[1].id == "b");
+    CHECK(r.config->files.size() == 3);
+
+    write_file(f.dir.path() / "conf.d/30-c.toml", "[global]\nhostname = \"x\"\n");
+    auto e = f.errors(text);
+    REQUIRE(e.size() == 1);
+    CHECK(has(e, "unknown section 'global' ([global] belongs in the main file)"));
+}
+
+TEST_CASE("templates: known placeholders, sections, header-safe rendering") {
+    CHECK(check_template("{{user.alias}} - {{queue.title}}").empty());
+    auto errors = check_template("Hi {{ticket.nubmer}}");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].offset == 3);
+    CHECK(errors[0].message == "unknown placeholder {{ticket.nubmer}}");
+    CHECK(check_template("{{#customer.name}}x").size() == 1);
+    CHECK(check_template("x{{/customer.name}}").size() == 1);
+    CHECK(check_template("{{ticket.number").size() == 1);
+
+    auto lookup = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "user.alias") return std::string("jana\r\nBcc: victim@example.com");
+        if (name == "queue.title") return std::string("Support");
+        if (name == "customer.name") return std::string("");
+        return std::nullopt;
+    };
+    CHECK(render_template("{{ queue.title }}!", lookup) == "Support!");
+    CHECK(render_template("{{#customer.name}}Dear {{customer.name}}{{/customer.name}}x", lookup) == "x");
+    CHECK(render_template("{{#queue.title}}[{{queue.title}}]{{/queue.title}}", lookup) == "[Support]");
+    const std::string header = render_template("{{user.alias}} - {{queue.title}}", lookup, TemplateContext::Header);
+    CHECK(header.find('\r') == std::string::npos);
+    CHECK(header.find('\n') == std::string::npos);
+    CHECK(header == "jana  Bcc: victim@example.com - Support");
+    CHECK(render_template("a\nb", lookup, TemplateContext::Text) == "a\nb");
+}
