@@ -540,28 +540,48 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
     }
 }
 
-DeliveryPlan Engine::deliver(Store& store, const Envelope& envelope, std::string_view raw,
-                             std::int64_t now) const {
-    const ParsedMessage parsed = parse_message(raw);
+namespace {
+
+// Every recipient answered with the failure of the whole delivery.
+DeliveryPlan failed_plan(const Envelope& envelope, ParsedMessage parsed, const StoreError& error) {
     DeliveryPlan result;
-    auto error = store.write([&](WriteTxn& txn) {
-        result = plan(txn, envelope, parsed, raw.size(), now);
-        apply(txn, result, envelope, raw, now);
-    });
-    if (!error) return result;
-    const bool internal = error->internal;
-    result = DeliveryPlan{};
-    result.message = parsed;
+    result.message = std::move(parsed);
+    const bool internal = error.internal;
     for (const std::string& rcpt : envelope.recipients) {
         RecipientDecision& d = result.recipients.emplace_back();
         d.recipient = rcpt;
         d.verdict = internal ? Verdict::InternalError : Verdict::StoreUnavailable;
-        d.explanation = fmt::format("{}: {}", internal ? "internal error" : "store unavailable",
-                                    error->message);
+        d.explanation = fmt::format("{}: {}", internal ? "internal error" : "store unavailable", error.message);
         d.reply = reply_for(d.verdict, internal ? "internal error, try again later"
                                                 : "ticket store unavailable, try again later");
     }
     return result;
+}
+
+}  // namespace
+
+DeliveryPlan Engine::deliver(Store& store, const Envelope& envelope, std::string_view raw,
+                             std::int64_t now) const {
+    std::vector<DeliveryInput> one;
+    one.push_back(DeliveryInput{envelope, raw, parse_message(raw), now});
+    return std::move(deliver_batch(store, one).front());
+}
+
+std::vector<DeliveryPlan> Engine::deliver_batch(Store& store, const std::vector<DeliveryInput>& inputs) const {
+    std::vector<DeliveryPlan> results(inputs.size());
+    std::vector<std::function<void(WriteTxn&)>> writes;
+    writes.reserve(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        writes.emplace_back([this, &inputs, &results, i](WriteTxn& txn) {
+            const DeliveryInput& in = inputs[i];
+            results[i] = plan(txn, in.envelope, in.parsed, in.raw.size(), in.now);
+            apply(txn, results[i], in.envelope, in.raw, in.now);
+        });
+    }
+    const auto errors = store.write_each(writes);
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (errors[i]) results[i] = failed_plan(inputs[i].envelope, inputs[i].parsed, *errors[i]);
+    return results;
 }
 
 DeliveryPlan Engine::dry_run(const Store& store, const Envelope& envelope, std::string_view raw,

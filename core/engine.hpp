@@ -86,6 +86,15 @@ struct DeliveryPlan {
     bool store_raw = false;              // anything to write at all
 };
 
+// One message for deliver_batch(): parsed beforehand (parse_message), so parsing can run on
+// the session threads while the single writer only decides and stores.
+struct DeliveryInput {
+    Envelope envelope;
+    std::string_view raw;
+    ParsedMessage parsed;
+    std::int64_t now = 0;
+};
+
 class Engine {
 public:
     explicit Engine(const Config& config);
@@ -104,6 +113,10 @@ public:
     // other failure 451 4.3.0 for every recipient. Never throws.
     DeliveryPlan deliver(Store& store, const Envelope& envelope, std::string_view raw,
                          std::int64_t now) const;
+
+    // Group commit: every message decided and written in its own nested transaction, all
+    // committed with one fsync; results in input order. Same failure mapping as deliver().
+    std::vector<DeliveryPlan> deliver_batch(Store& store, const std::vector<DeliveryInput>& inputs) const;
 
     // plan() in a read transaction; nothing is written.
     DeliveryPlan dry_run(const Store& store, const Envelope& envelope, std::string_view raw,

@@ -643,4 +643,69 @@ std::optional<StoreError> Store::write(const std::function<void(WriteTxn&)>& fn)
     return StoreError{fmt::format("store {}: could not make room", impl_->path.string()), true, false};
 }
 
+std::vector<std::optional<StoreError>> Store::write_each(
+    const std::vector<std::function<void(WriteTxn&)>>& fns) {
+    std::vector<std::optional<StoreError>> results(fns.size());
+    auto all = [&](const StoreError& e) {
+        for (auto& r : results) r = e;
+        return results;
+    };
+    if (impl_->read_only)
+        return all(StoreError{fmt::format("store {}: opened read-only", impl_->path.string()), true, false});
+    for (int attempt = 0; attempt < 64; ++attempt) {
+        std::uint64_t seen = 0;
+        try {
+            std::shared_lock lock(impl_->resize);
+            seen = impl_->map_size;
+            lmdb::Txn parent(impl_->env.get(), 0);
+            for (std::size_t i = 0; i < fns.size(); ++i) {
+                MDB_txn* child = nullptr;
+                lmdb::check(mdb_txn_begin(impl_->env.get(), parent.get(), 0, &child), "mdb_txn_begin (nested)");
+                // After mdb_txn_commit the child is gone, even when the commit failed.
+                auto abort_child = [&] {
+                    if (child) mdb_txn_abort(child);
+                    child = nullptr;
+                };
+                try {
+                    WriteTxnImpl view(child, impl_->dbis);
+                    fns[i](view);
+                    MDB_txn* committing = child;
+                    child = nullptr;
+                    lmdb::check(mdb_txn_commit(committing), "mdb_txn_commit (nested)");
+                    results[i].reset();
+                } catch (const lmdb::Error& e) {
+                    abort_child();
+                    if (e.code() == MDB_MAP_FULL || e.code() == MDB_MAP_RESIZED) throw;
+                    results[i] = error_from(e, impl_->path);
+                } catch (const codec::Error& e) {
+                    abort_child();
+                    results[i] = error_from(e, impl_->path);
+                } catch (const std::exception& e) {
+                    abort_child();
+                    results[i] = StoreError{e.what(), true, true};
+                }
+            }
+            parent.commit();
+            return results;
+        } catch (const lmdb::Error& e) {
+            try {
+                if (e.code() == MDB_MAP_FULL) {
+                    impl_->grow(seen);
+                    continue;
+                }
+                if (e.code() == MDB_MAP_RESIZED) {
+                    impl_->adopt_new_size();
+                    continue;
+                }
+            } catch (const std::exception& e2) {
+                return all(error_from(e2, impl_->path));
+            }
+            return all(error_from(e, impl_->path));
+        } catch (const std::exception& e) {
+            return all(error_from(e, impl_->path));
+        }
+    }
+    return all(StoreError{fmt::format("store {}: could not make room", impl_->path.string()), true, false});
+}
+
 }  // namespace deskgate

@@ -95,6 +95,13 @@ public:
     // outside the transaction. An exception thrown by fn aborts and is returned as an error.
     std::optional<StoreError> write(const std::function<void(WriteTxn&)>& fn);
 
+    // Group commit: runs every fn in its own nested transaction inside one write transaction
+    // and commits them together with one fsync. A fn that throws rolls back only its own
+    // writes; its error is in the result at its index. If the commit itself fails, every
+    // entry gets that error. MDB_MAP_FULL grows the map and runs them all again.
+    std::vector<std::optional<StoreError>> write_each(
+        const std::vector<std::function<void(WriteTxn&)>>& fns);
+
     const std::filesystem::path& path() const;
     std::uint64_t map_size() const;
 

@@ -9,8 +9,9 @@ packages=(
   # libraries
   libgmime-3.0-dev liblmdb-dev libfmt-dev libtomlplusplus-dev libre2-dev libxml2-dev
   libboost1.81-dev libmilter-dev libsystemd-dev
-  # tests
-  doctest-dev lmdb-utils python3
+  # tests: a real Postfix (smtp-source / smtp-sink load tools too), swaks, and Dovecot's LMTP
+  # server as the benchmark peer
+  doctest-dev lmdb-utils python3 postfix swaks dovecot-lmtpd
 )
 
 missing=()
@@ -26,5 +27,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix must not ask (nor configure a system mail server): we run private instances only.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

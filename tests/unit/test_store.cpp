@@ -362,3 +362,33 @@ TEST_CASE("several processes: one writes while another reads; concurrent writers
         for (std::uint32_t i = 0; i < 200; ++i) CHECK(all[i].key == TicketKey{10, i + 1});
     }));
 }
+
+TEST_CASE("group commit: one failing write rolls back alone, the others commit together") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s", 256 * 1024);
+    const std::string big(300 * 1024, 'g');  // forces a map resize in the middle of the batch
+    std::vector<std::function<void(WriteTxn&)>> fns;
+    fns.emplace_back([&](WriteTxn& txn) { txn.put_ticket(sample_ticket(txn.allocate_ticket(10))); });
+    fns.emplace_back([&](WriteTxn& txn) {
+        txn.put_ticket(sample_ticket(txn.allocate_ticket(10)));
+        throw std::runtime_error("second fails");
+    });
+    fns.emplace_back([&](WriteTxn& txn) {
+        txn.put_raw(big);
+        txn.put_ticket(sample_ticket(txn.allocate_ticket(10)));
+    });
+    const auto results = store.write_each(fns);
+    REQUIRE(results.size() == 3);
+    CHECK_FALSE(results[0]);
+    REQUIRE(results[1]);
+    CHECK(results[1]->message == "second fails");
+    CHECK(results[1]->internal);
+    CHECK_FALSE(results[2]);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        auto all = txn.tickets({});
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].key == TicketKey{10, 1});
+        CHECK(all[1].key == TicketKey{10, 2});  // the failed write's sequence was rolled back too
+        CHECK(txn.raw(1) == big);
+    }));
+}
