@@ -1,0 +1,81 @@
+// committer.cpp - see committer.hpp.
+#include "lmtp/committer.hpp"
+
+#include <vector>
+
+#include "lmtp/log.hpp"
+
+namespace deskgate::lmtp {
+
+Committer::Committer(Store& store, std::size_t max_batch)
+    : store_(store), max_batch_(max_batch), thread_([this] { run(); }) {}
+
+Committer::~Committer() { stop(); }
+
+void Committer::submit(Job job) {
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+}
+
+void Committer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+Committer::Stats Committer::stats() const {
+    std::lock_guard lock(mutex_);
+    return stats_;
+}
+
+void Committer::run() {
+    for (;;) {
+        std::vector<Job> batch;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            if (jobs_.empty()) return;  // stopping, nothing left
+            // One batch per configuration: jobs received under an older config go first.
+            const auto runtime = jobs_.front().runtime;
+            while (!jobs_.empty() && batch.size() < max_batch_ && jobs_.front().runtime == runtime) {
+                batch.push_back(std::move(jobs_.front()));
+                jobs_.pop_front();
+            }
+        }
+        std::vector<DeliveryInput> inputs;
+        inputs.reserve(batch.size());
+        for (Job& j : batch) inputs.push_back(std::move(j.input));
+        std::vector<DeliveryPlan> plans;
+        try {
+            plans = batch.front().runtime->engine.deliver_batch(store_, inputs);
+        } catch (const std::exception& e) {  // deliver_batch does not throw; belt and braces
+            log_error("delivery batch failed: {}", e.what());
+            plans.clear();
+        }
+        if (plans.size() != batch.size()) {
+            plans.clear();
+            for (const DeliveryInput& in : inputs) {
+                DeliveryPlan p;
+                for (const std::string& r : in.envelope.recipients)
+                    p.recipients.push_back({r, Verdict::InternalError, reply_for(Verdict::InternalError,
+                                                                                 "internal error, try again later"),
+                                            std::nullopt, std::nullopt, "", "internal error in the committer"});
+                plans.push_back(std::move(p));
+            }
+        }
+        {
+            std::lock_guard lock(mutex_);
+            stats_.batches += 1;
+            stats_.messages += batch.size();
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(plans[i]));
+    }
+}
+
+}  // namespace deskgate::lmtp

@@ -1,0 +1,186 @@
+// main.cpp - deskgate-lmtpd: the LMTP delivery agent.
+//   deskgate-lmtpd --config PATH [--listen unix:/path|inet:[ADDR:]PORT]... [--store PATH]
+//                  [--foreground] [--threads N] [--max-sessions N] [--spool-dir DIR]
+//                  [--socket-mode OCTAL]
+// SIGTERM/SIGINT drain (in-flight transactions finish, new connections get 421); SIGHUP
+// reloads the config (a bad one is reported with file:line:column and the old one stays).
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdlib>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "config/load.hpp"
+#include "lmtp/committer.hpp"
+#include "lmtp/log.hpp"
+#include "lmtp/server.hpp"
+
+namespace asio = boost::asio;
+using namespace deskgate;
+using namespace deskgate::lmtp;
+
+namespace {
+
+constexpr int kExitUsage = 64;
+constexpr int kExitTempFail = 75;
+constexpr int kExitConfig = 78;
+
+constexpr std::string_view kUsage =
+    "usage: deskgate-lmtpd --config PATH [--listen unix:/path|inet:[ADDR:]PORT]... [--store PATH]\n"
+    "                      [--foreground] [--threads N] [--max-sessions N] [--spool-dir DIR]\n"
+    "                      [--socket-mode OCTAL]\n";
+
+struct Options {
+    std::string config;
+    std::vector<std::string> listen;
+    std::string store;
+    bool foreground = false;
+    unsigned threads = 2;
+    std::size_t max_sessions = 100;
+    std::string spool_dir;
+    unsigned socket_mode = 0660;
+};
+
+std::optional<Options> parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= argc) return std::nullopt;
+            return std::string(argv[++i]);
+        };
+        std::optional<std::string> v;
+        if (a == "--foreground") { o.foreground = true; continue; }
+        if (a == "--config" && (v = value())) o.config = *v;
+        else if (a == "--listen" && (v = value())) o.listen.push_back(*v);
+        else if (a == "--store" && (v = value())) o.store = *v;
+        else if (a == "--threads" && (v = value())) o.threads = static_cast<unsigned>(std::max(1, std::atoi(v->c_str())));
+        else if (a == "--max-sessions" && (v = value())) o.max_sessions = static_cast<std::size_t>(std::max(1, std::atoi(v->c_str())));
+        else if (a == "--spool-dir" && (v = value())) o.spool_dir = *v;
+        else if (a == "--socket-mode" && (v = value())) o.socket_mode = static_cast<unsigned>(std::strtoul(v->c_str(), nullptr, 8));
+        else {
+            fmt::print(stderr, "deskgate-lmtpd: bad argument '{}'\n{}", a, kUsage);
+            return std::nullopt;
+        }
+    }
+    if (o.config.empty()) {
+        fmt::print(stderr, "deskgate-lmtpd: --config is required\n{}", kUsage);
+        return std::nullopt;
+    }
+    if (o.listen.empty()) o.listen.push_back("unix:/run/deskgate/lmtp.sock");
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto options = parse_options(argc, argv);
+    if (!options) return kExitUsage;
+
+    LoadResult loaded = load_config(options->config);
+    if (!loaded.config) {
+        for (const ConfigError& e : loaded.errors) fmt::print(stderr, "deskgate-lmtpd: {}\n", to_string(e));
+        return kExitConfig;
+    }
+    std::vector<ListenSpec> specs;
+    for (const std::string& l : options->listen) {
+        std::string error;
+        auto spec = parse_listen(l, error);
+        if (!spec) {
+            fmt::print(stderr, "deskgate-lmtpd: --listen: {}\n", error);
+            return kExitUsage;
+        }
+        spec->mode = options->socket_mode;
+        specs.push_back(*spec);
+    }
+    const std::string store_path = options->store.empty() ? loaded.config->global.store_path : options->store;
+    auto opened = Store::open(Store::Options{store_path, 64ull << 20, false});
+    if (auto* err = std::get_if<StoreError>(&opened)) {
+        fmt::print(stderr, "deskgate-lmtpd: {}\n", err->message);
+        return kExitTempFail;
+    }
+    Store& store = std::get<Store>(opened);
+
+    if (!options->foreground) {
+        log_to_syslog("deskgate-lmtpd");
+        if (::daemon(0, 0) != 0) {
+            log_error("cannot run in the background: {}", std::strerror(errno));
+            return kExitTempFail;
+        }
+    }
+
+    auto runtime = std::make_shared<const Runtime>(std::move(*loaded.config));
+    asio::io_context io(static_cast<int>(options->threads));
+    Committer committer(store);
+    ServerOptions server_options;
+    server_options.max_sessions = options->max_sessions;
+    if (!options->spool_dir.empty()) server_options.spool.dir = options->spool_dir;
+    Server server(io, server_options, runtime, committer);
+    try {
+        for (const ListenSpec& spec : specs) server.listen(spec);
+    } catch (const std::exception& e) {
+        log_error("cannot listen: {}", e.what());
+        return kExitTempFail;
+    }
+
+    asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+    std::function<void()> wait_signal;
+    bool stopping = false;
+    wait_signal = [&] {
+        signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+            if (ec) return;
+            if (signo == SIGHUP) {
+                LoadResult next = load_config(options->config);
+                if (!next.config) {
+                    for (const ConfigError& e : next.errors) log_error("config reload: {}", to_string(e));
+                    log_error("config reload failed ({} error(s)); the previous config stays in force", next.errors.size());
+                } else {
+                    if (next.config->global.store_path != runtime->config.global.store_path && options->store.empty())
+                        log_warning("config reload: a new store path takes effect only after a restart");
+                    server.reload(std::make_shared<const Runtime>(std::move(*next.config)));
+                    log_info("config reloaded from {}", options->config);
+                }
+                wait_signal();
+                return;
+            }
+            if (stopping) return;
+            stopping = true;
+            log_info("signal {}: draining {} session(s)", signo, server.active_sessions());
+            ::sd_notify(0, "STOPPING=1");
+            server.drain();
+            asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                asio::steady_timer t(io);
+                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+                while (server.active_sessions() > 0 && std::chrono::steady_clock::now() < deadline) {
+                    t.expires_after(std::chrono::milliseconds(100));
+                    co_await t.async_wait(asio::use_awaitable);
+                }
+                server.close();
+                committer.stop();
+                io.stop();
+            }, asio::detached);
+        });
+    };
+    wait_signal();
+
+    ::sd_notify(0, "READY=1");
+    log_info("ready: store {}, {} queue(s), max {} session(s)", store_path, runtime->config.queues.size(),
+             options->max_sessions);
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < options->threads; ++i) threads.emplace_back([&] { io.run(); });
+    io.run();
+    for (auto& t : threads) t.join();
+    committer.stop();
+    const auto stats = committer.stats();
+    log_info("stopped: {} message(s) in {} commit(s)", stats.messages, stats.batches);
+    return 0;
+}

@@ -1,0 +1,285 @@
+// server.cpp - see server.hpp.
+#include "lmtp/server.hpp"
+
+#include <sys/stat.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+#include <charconv>
+
+#include "core/address.hpp"
+#include "core/queue_resolver.hpp"
+#include "core/received.hpp"
+#include "lmtp/log.hpp"
+
+namespace deskgate::lmtp {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto kTick = std::chrono::seconds(1);  // how often a waiting session looks at draining
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+template <typename Socket>
+awaitable<void> refuse(Socket socket, std::string line) {
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(line), asio::redirect_error(use_awaitable, ec));
+    socket.close(ec);
+}
+
+std::vector<Reply> same_reply(std::size_t n, const Reply& r) { return std::vector<Reply>(n, r); }
+
+}  // namespace
+
+std::optional<ListenSpec> parse_listen(std::string_view text, std::string& error) {
+    ListenSpec spec;
+    if (text.starts_with("unix:")) {
+        spec.kind = ListenSpec::Kind::Unix;
+        spec.path = std::string(text.substr(5));
+        if (spec.path.empty() || spec.path.front() != '/') {
+            error = "unix socket path must be absolute";
+            return std::nullopt;
+        }
+        return spec;
+    }
+    if (text.starts_with("inet:")) {
+        spec.kind = ListenSpec::Kind::Inet;
+        std::string_view rest = text.substr(5);
+        std::string_view port = rest;
+        spec.address = "127.0.0.1";
+        if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+            spec.address = std::string(rest.substr(0, colon));
+            if (spec.address.size() > 2 && spec.address.front() == '[' && spec.address.back() == ']')
+                spec.address = spec.address.substr(1, spec.address.size() - 2);
+            port = rest.substr(colon + 1);
+        }
+        unsigned value = 0;
+        const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (ec != std::errc() || p != port.data() + port.size() || value > 65535) {
+            error = "bad port in '" + std::string(text) + "'";
+            return std::nullopt;
+        }
+        spec.port = static_cast<unsigned short>(value);
+        return spec;
+    }
+    error = "expected unix:/path or inet:[ADDRESS:]PORT, got '" + std::string(text) + "'";
+    return std::nullopt;
+}
+
+Server::Server(asio::io_context& io, ServerOptions options, std::shared_ptr<const Runtime> runtime,
+               Committer& committer)
+    : io_(io), options_(std::move(options)), runtime_(std::move(runtime)), committer_(committer) {}
+
+std::shared_ptr<const Runtime> Server::runtime() const {
+    std::lock_guard lock(runtime_mutex_);
+    return runtime_;
+}
+
+void Server::reload(std::shared_ptr<const Runtime> runtime) {
+    std::lock_guard lock(runtime_mutex_);
+    runtime_ = std::move(runtime);
+}
+
+void Server::listen(const ListenSpec& spec) {
+    if (spec.kind == ListenSpec::Kind::Unix) {
+        std::error_code ec;
+        if (std::filesystem::is_socket(spec.path, ec)) std::filesystem::remove(spec.path, ec);
+        auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+        const asio::local::stream_protocol::endpoint endpoint(spec.path);
+        acceptor->open(endpoint.protocol());
+        acceptor->bind(endpoint);
+        acceptor->listen(asio::socket_base::max_listen_connections);
+        ::chmod(spec.path.c_str(), spec.mode);
+        socket_files_.emplace_back(spec.path);
+        asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+        unix_acceptors_.push_back(std::move(acceptor));
+        log_info("listening on unix:{}", spec.path);
+    } else {
+        auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+        const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(spec.address), spec.port);
+        acceptor->open(endpoint.protocol());
+        acceptor->set_option(asio::socket_base::reuse_address(true));
+        acceptor->bind(endpoint);
+        acceptor->listen(asio::socket_base::max_listen_connections);
+        tcp_port_ = acceptor->local_endpoint().port();
+        asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+        tcp_acceptors_.push_back(std::move(acceptor));
+        log_info("listening on inet:{}:{}", spec.address, tcp_port_);
+    }
+}
+
+void Server::drain() { draining_ = true; }
+
+void Server::close() {
+    boost::system::error_code ec;
+    for (auto& a : unix_acceptors_) a->close(ec);
+    for (auto& a : tcp_acceptors_) a->close(ec);
+    for (const auto& f : socket_files_) {
+        std::error_code fec;
+        std::filesystem::remove(f, fec);
+    }
+}
+
+template <typename Acceptor>
+awaitable<void> Server::accept_loop(Acceptor& acceptor) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(use_awaitable));
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) {
+            log_warning("accept: {}", ec.message());
+            continue;
+        }
+        const std::string host = runtime()->config.global.hostname;
+        if (draining_) {
+            asio::co_spawn(io_, refuse(std::move(socket), fmt::format("421 4.3.2 {} service shutting down\r\n", host)),
+                           asio::detached);
+            continue;
+        }
+        if (sessions_.load() >= options_.max_sessions) {
+            log_warning("too many sessions ({}), connection refused", options_.max_sessions);
+            asio::co_spawn(io_, refuse(std::move(socket), fmt::format("421 4.3.2 {} too many sessions, try again later\r\n", host)),
+                           asio::detached);
+            continue;
+        }
+        if constexpr (std::is_same_v<Acceptor, asio::ip::tcp::acceptor>) {
+            boost::system::error_code opt_ec;
+            socket.set_option(asio::ip::tcp::no_delay(true), opt_ec);
+        }
+        ++sessions_;
+        asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+    }
+}
+
+template <typename Socket>
+awaitable<void> Server::session(Socket socket) {
+    struct Count {
+        std::atomic<std::size_t>& n;
+        ~Count() { --n; }
+    } count{sessions_};
+
+    const auto start_runtime = runtime();
+    ProtocolLimits limits = options_.limits;
+    limits.max_message_size = start_runtime->config.global.max_message_size;
+    Protocol proto(start_runtime->config.global.hostname, limits, options_.spool,
+                   [this](std::string_view address) -> std::optional<Reply> {
+                       const auto rt = runtime();
+                       const std::string normalized = normalize_address(address);
+                       const auto target = normalized.empty() ? std::nullopt : resolve_queue(rt->config, normalized);
+                       std::optional<Reply> refusal;
+                       if (!target) {
+                           refusal = reply_for(Verdict::UnknownRecipient,
+                                               fmt::format("<{}>: no such helpdesk address", address));
+                       } else if (const Queue& q = rt->config.queues[target->queue]; !q.active) {
+                           refusal = reply_for(Verdict::QueueInactive,
+                                               fmt::format("{} is not accepting mail at the moment, try again later", q.name));
+                       }
+                       if (refusal)
+                           log_info("NOQUEUE: reject: RCPT to=<{}>: {} {} {}", address, refusal->code,
+                                    refusal->status, refusal->text);
+                       return refusal;
+                   });
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    std::array<char, 64 * 1024> buffer{};
+    std::chrono::steady_clock::time_point last_input = std::chrono::steady_clock::now();
+
+    try {
+        co_await asio::async_write(socket, asio::buffer(proto.greeting()), use_awaitable);
+        for (;;) {
+            if (std::string out = proto.take_output(); !out.empty())
+                co_await asio::async_write(socket, asio::buffer(out), use_awaitable);
+            if (proto.closed()) break;
+
+            if (proto.transaction_ready()) {
+                Transaction tx = proto.take_transaction();
+                std::vector<Reply> replies;
+                if (tx.too_big) {
+                    replies = same_reply(tx.recipients.size(),
+                                         reply_for(Verdict::TooBig, fmt::format("message exceeds the size limit of {} bytes",
+                                                                                limits.max_message_size)));
+                    log_info("NOQUEUE: from=<{}>, {} recipient(s), verdict=too-big, status=552 5.3.4", tx.sender,
+                             tx.recipients.size());
+                } else if (tx.spool_failed || !tx.data) {
+                    replies = same_reply(tx.recipients.size(),
+                                         reply_for(Verdict::InternalError, "cannot spool the message, try again later"));
+                    log_error("NOQUEUE: from=<{}>: cannot spool the message", tx.sender);
+                } else {
+                    const std::string_view raw = tx.data->view();
+                    ParsedMessage parsed = parse_message(raw);
+                    const std::string queue_id = mta_queue_id(parsed);
+                    const auto rt = runtime();
+                    using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
+                    auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
+                    Envelope envelope{tx.sender, tx.recipients, queue_id};
+                    committer_.submit(Committer::Job{
+                        rt, DeliveryInput{std::move(envelope), raw, std::move(parsed), unix_now()},
+                        [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
+                    DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
+                    for (std::size_t i = 0; i < tx.recipients.size(); ++i) {
+                        if (i >= plan.recipients.size()) break;
+                        const RecipientDecision& d = plan.recipients[i];
+                        replies.push_back(d.reply);
+                        log_info("{}: to=<{}>, from=<{}>, msgid=<{}>, queue={}, customer={}, ticket={}, verdict={}, "
+                                 "status={} {}, why={}",
+                                 queue_id.empty() ? "NOQUEUE" : queue_id, d.recipient, tx.sender, plan.message.message_id,
+                                 d.queue ? std::to_string(rt->config.queues[*d.queue].number) : "-",
+                                 plan.customer_id.empty() ? "-" : plan.customer_id,
+                                 d.ticket ? to_string(*d.ticket) : "-", to_string(d.verdict), d.reply.code,
+                                 d.reply.status, d.explanation);
+                    }
+                }
+                proto.delivered(replies);
+                continue;
+            }
+
+            if (draining_ && proto.idle()) {
+                proto.shutdown("service shutting down");
+                continue;
+            }
+            const auto limit = proto.in_data() ? options_.data_timeout : options_.command_timeout;
+            if (std::chrono::steady_clock::now() - last_input > limit) {
+                log_info("timeout after {}s {}", limit.count(), proto.in_data() ? "in DATA" : "waiting for a command");
+                proto.shutdown("timeout, closing connection");
+                continue;
+            }
+            timer.expires_after(kTick);
+            auto result = co_await (socket.async_read_some(asio::buffer(buffer), asio::as_tuple(use_awaitable)) ||
+                                    timer.async_wait(asio::as_tuple(use_awaitable)));
+            if (result.index() == 1) continue;  // a tick: look at timeouts and draining again
+            auto [ec, n] = std::get<0>(result);
+            if (ec) {
+                if (proto.in_data()) log_info("connection lost in DATA: message dropped, not delivered");
+                proto.end_of_input();
+                break;
+            }
+            last_input = std::chrono::steady_clock::now();
+            proto.feed(std::string_view(buffer.data(), n));
+        }
+    } catch (const boost::system::system_error& e) {
+        if (e.code() != asio::error::eof && e.code() != asio::error::broken_pipe &&
+            e.code() != asio::error::connection_reset && e.code() != asio::error::operation_aborted)
+            log_warning("session: {}", e.what());
+    } catch (const std::exception& e) {
+        log_error("session: {}", e.what());
+    }
+    boost::system::error_code ec;
+    socket.close(ec);
+}
+
+}  // namespace deskgate::lmtp
