@@ -1,0 +1,208 @@
+# mta.py - throw-away mail infrastructure for integration tests and benchmarks: a private
+# Postfix instance on loopback (own config dir in a temp dir), smtp-sink catching everything
+# that would leave the machine, and deskgate-lmtpd. Everything is stopped by close() (use the
+# classes as context managers). Notes on the pitfalls: ../shared/design/TESTING-WITH-POSTFIX.md.
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout, what, interval=0.1):
+    """Polls predicate() until it returns something true; bounded in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Postfix:
+    """A Postfix instance: smtpd on 127.0.0.1:smtp_port, `transport` lines for the helpdesk
+    domain, everything else relayed to 127.0.0.1:relay_port (an smtp-sink)."""
+
+    def __init__(self, base, smtp_port, relay_port, transport, relay_domains, extra_main=None):
+        self.base = base
+        self.etc = os.path.join(base, "etc")
+        self.smtp_port = smtp_port
+        os.makedirs(self.etc)
+        os.makedirs(os.path.join(base, "queue"))
+        os.makedirs(os.path.join(base, "data"))
+        os.chmod(base, 0o755)
+        shutil.chown(os.path.join(base, "data"), "postfix", "postfix")
+        with open(os.path.join(self.etc, "transport"), "w") as f:
+            f.write(transport)
+        main = {
+            "compatibility_level": "3.6",
+            "queue_directory": os.path.join(base, "queue"),
+            "data_directory": os.path.join(base, "data"),
+            "mail_owner": "postfix",
+            "myhostname": "mx.test.example",
+            "mydomain": "test.example",
+            "myorigin": "$myhostname",
+            "mydestination": "",
+            "inet_interfaces": "loopback-only",
+            "inet_protocols": "ipv4",
+            "mynetworks": "127.0.0.0/8",
+            "relay_domains": relay_domains,
+            "transport_maps": "texthash:" + os.path.join(self.etc, "transport"),
+            "relayhost": f"[127.0.0.1]:{relay_port}",
+            "disable_dns_lookups": "yes",
+            "smtp_dns_support_level": "disabled",
+            "smtpd_peername_lookup": "no",
+            "maillog_file": os.path.join(base, "maillog"),
+            "maillog_file_prefixes": base,
+            "alias_maps": "",
+            "alias_database": "",
+            "local_recipient_maps": "",
+            "biff": "no",
+            "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
+            "queue_run_delay": "2s",
+            "minimal_backoff_time": "2s",
+            "maximal_backoff_time": "4s",
+            "lmtp_connection_cache_on_demand": "yes",
+        }
+        main.update(extra_main or {})
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            for k, v in main.items():
+                f.write(f"{k} = {v}\n")
+        with open("/etc/postfix/master.cf") as f:
+            lines = f.read().splitlines()
+        out = []
+        for line in lines:
+            fields = line.split()
+            if line and not line[0].isspace() and not line.startswith("#") and len(fields) >= 8:
+                if fields[0] == "smtp" and fields[1] == "inet":
+                    fields[0] = f"127.0.0.1:{smtp_port}"
+                fields[4] = "n"  # no chroot: daemons must see the temp dir
+                line = " ".join(fields[:8]) + (" " + " ".join(fields[8:]) if len(fields) > 8 else "")
+            out.append(line)
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write("\n".join(out) + "\n")
+
+    def postfix(self, *args, check=True):
+        return subprocess.run(["postfix", "-c", self.etc, *args], capture_output=True, text=True,
+                              timeout=60, check=check)
+
+    def start(self):
+        r = self.postfix("start", check=False)
+        if r.returncode != 0:
+            raise RuntimeError(f"postfix start failed: {r.stdout} {r.stderr}\n{self.log()}")
+        wait_for(lambda: self._listening(), 20, "postfix smtpd")
+
+    def _listening(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1) as s:
+                return s.recv(100).startswith(b"220")
+        except OSError:
+            return False
+
+    def stop(self):
+        self.postfix("stop", check=False)
+        try:
+            wait_for(lambda: not os.path.exists(os.path.join(self.base, "data", "master.lock")) or
+                     subprocess.run(["postfix", "-c", self.etc, "status"], capture_output=True).returncode != 0,
+                     20, "postfix to stop")
+        except TimeoutError:
+            self.postfix("abort", check=False)
+
+    def queue(self):
+        r = subprocess.run(["postqueue", "-c", self.etc, "-j"], capture_output=True, text=True, timeout=30)
+        return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+    def flush(self):
+        subprocess.run(["postqueue", "-c", self.etc, "-f"], capture_output=True, timeout=30)
+
+    def log(self):
+        try:
+            with open(os.path.join(self.base, "maillog"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Sink:
+    """smtp-sink on 127.0.0.1:port writing every message it receives into dump_dir."""
+
+    def __init__(self, port, dump_dir):
+        os.makedirs(dump_dir, exist_ok=True)
+        os.chmod(dump_dir, 0o777)
+        self.dump_dir = dump_dir
+        self.proc = subprocess.Popen(["smtp-sink", "-u", "postfix", "-d", os.path.join(dump_dir, "msg."),
+                                      f"127.0.0.1:{port}", "32"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for(lambda: _connectable(port), 10, "smtp-sink")
+
+    def messages(self):
+        out = []
+        for name in sorted(os.listdir(self.dump_dir)):
+            with open(os.path.join(self.dump_dir, name), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _connectable(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+class Lmtpd:
+    """deskgate-lmtpd in the foreground on a unix socket (mode 0666 so Postfix's user can
+    connect), logging to base/lmtpd.log."""
+
+    def __init__(self, binary, config, store, socket_path, extra=()):
+        self.args = [binary, "--config", config, "--store", store, "--listen", "unix:" + socket_path,
+                     "--socket-mode", "0666", "--foreground", *extra]
+        self.socket_path = socket_path
+        self.log_path = os.path.join(os.path.dirname(socket_path), "lmtpd.log")
+        self.proc = None
+        self.start()
+
+    def start(self):
+        before = self.log().count("ready:") if os.path.exists(self.log_path) else 0
+        self.log_file = open(self.log_path, "a")
+        self.proc = subprocess.Popen(self.args, stdout=self.log_file, stderr=self.log_file)
+        wait_for(lambda: self.log().count("ready:") > before, 20, "deskgate-lmtpd")
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def signal(self, signo):
+        self.proc.send_signal(signo)
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait(10)
+        self.log_file.close()
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log_file.close()
+        return self.proc.returncode
