@@ -19,6 +19,9 @@
 namespace deskgate {
 namespace {
 
+// The decoded text kept for tickets and rules; the raw message is always stored whole.
+constexpr std::size_t kMaxTextBody = 4u << 20;
+
 struct GObjectUnref {
     void operator()(gpointer p) const {
         if (p) g_object_unref(p);
@@ -270,6 +273,11 @@ struct Walk {
         if (bad_base64(part)) out.defects.push_back("invalid characters in base64 content");
         std::string content = decoded_content(part);
         if (!attached && (is_plain || is_html)) {
+            // Only the first kMaxTextBody bytes (plus room for a multi-byte charset) are kept.
+            if (content.size() > 2 * kMaxTextBody) {
+                content.resize(2 * kMaxTextBody);
+                content.shrink_to_fit();
+            }
             std::string body = normalize_newlines(
                 to_utf8(content, g_mime_object_get_content_type_parameter(object, "charset"), out.defects));
             if (is_plain) {
@@ -437,6 +445,13 @@ ParsedMessage parse_message(std::string_view raw) {
             m.body_from_html = true;
         }
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
+        if (m.text_body.size() > kMaxTextBody) {
+            std::size_t cut = kMaxTextBody;
+            while (cut > 0 && (static_cast<unsigned char>(m.text_body[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+            m.text_body.resize(cut);
+            m.defects.push_back(fmt::format("text body longer than {} MiB shortened (the raw message is kept whole)",
+                                            kMaxTextBody >> 20));
+        }
     }
     if (m.message_id.empty()) {
         m.message_id = sha256_hex(raw).substr(0, 32) + "@deskgate.invalid";

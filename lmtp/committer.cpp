@@ -7,8 +7,8 @@
 
 namespace deskgate::lmtp {
 
-Committer::Committer(Store& store, std::size_t max_batch)
-    : store_(store), max_batch_(max_batch), thread_([this] { run(); }) {}
+Committer::Committer(Store& store, std::size_t max_batch, std::size_t max_batch_bytes)
+    : store_(store), max_batch_(max_batch), max_batch_bytes_(max_batch_bytes), thread_([this] { run(); }) {}
 
 Committer::~Committer() { stop(); }
 
@@ -43,7 +43,10 @@ void Committer::run() {
             if (jobs_.empty()) return;  // stopping, nothing left
             // One batch per configuration: jobs received under an older config go first.
             const auto runtime = jobs_.front().runtime;
-            while (!jobs_.empty() && batch.size() < max_batch_ && jobs_.front().runtime == runtime) {
+            std::size_t bytes = 0;
+            while (!jobs_.empty() && batch.size() < max_batch_ && jobs_.front().runtime == runtime &&
+                   (batch.empty() || bytes + jobs_.front().input.raw.size() <= max_batch_bytes_)) {
+                bytes += jobs_.front().input.raw.size();
                 batch.push_back(std::move(jobs_.front()));
                 jobs_.pop_front();
             }

@@ -25,7 +25,9 @@ public:
         std::function<void(DeliveryPlan)> done;  // called on the committer thread
     };
 
-    explicit Committer(Store& store, std::size_t max_batch = 256);
+    // A batch holds at most max_batch messages and (beyond its first message) max_batch_bytes
+    // of raw mail: LMDB keeps a transaction's dirty pages in memory until the commit.
+    explicit Committer(Store& store, std::size_t max_batch = 256, std::size_t max_batch_bytes = 32u << 20);
     ~Committer();
     Committer(const Committer&) = delete;
     Committer& operator=(const Committer&) = delete;
@@ -45,6 +47,7 @@ private:
 
     Store& store_;
     std::size_t max_batch_;
+    std::size_t max_batch_bytes_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> jobs_;

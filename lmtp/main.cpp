@@ -4,6 +4,7 @@
 //                  [--socket-mode OCTAL]
 // SIGTERM/SIGINT drain (in-flight transactions finish, new connections get 421); SIGHUP
 // reloads the config (a bad one is reported with file:line:column and the old one stays).
+#include <malloc.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -85,6 +86,9 @@ std::optional<Options> parse_options(int argc, char** argv) {
 int main(int argc, char** argv) {
     auto options = parse_options(argc, argv);
     if (!options) return kExitUsage;
+    // Message-sized buffers (megabytes) come from mmap and go back to the system when freed,
+    // instead of lingering in malloc's heap after a burst of large mail.
+    mallopt(M_MMAP_THRESHOLD, 512 * 1024);
 
     LoadResult loaded = load_config(options->config);
     if (!loaded.config) {
