@@ -50,8 +50,9 @@ try:
     send("alice@acme.example", ["support@helpdesk.example.com"], sample)
     t = wait_for(lambda: tickets(), 30, "the first ticket")
     check(len(t) == 1 and t[0]["ticket"] == "10-1" and t[0]["customer"] == "acme", f"new ticket via Postfix: {t}")
-    check("status=sent" in postfix.log() and "250 2.0.0 ticket 10-1 created" in postfix.log(),
-          "Postfix logged the LMTP 250 with the ticket number")
+    # the ticket is committed before the 250 goes out, so Postfix logs it a moment later
+    logged = wait_for(lambda: "status=sent (250 2.0.0 ticket 10-1 created)" in postfix.log(), 20, "Postfix's log line")
+    check(logged, "Postfix logged the LMTP 250 with the ticket number")
 
     # 2. a reply by In-Reply-To from another contact of the same customer
     reply = (b"From: Bob Builder <bob@acme.example>\r\nTo: support@helpdesk.example.com\r\n"
