@@ -106,6 +106,8 @@ try:
           "one log line per recipient decision")
     qid_lines = [l for l in log.splitlines() if "verdict=new-ticket" in l]
     check(qid_lines and not qid_lines[0].split(": ")[1].startswith("NOQUEUE"), f"log lines carry the Postfix queue id: {qid_lines[:1]}")
+except Exception as e:
+    check(False, f"exception: {e!r}")
 finally:
     if postfix: postfix.stop()
     rc = lmtpd.close() if lmtpd else None
