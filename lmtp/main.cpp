@@ -1,7 +1,7 @@
 // main.cpp - deskgate-lmtpd: the LMTP delivery agent.
 //   deskgate-lmtpd --config PATH [--listen unix:/path|inet:[ADDR:]PORT]... [--store PATH]
 //                  [--foreground] [--threads N] [--max-sessions N] [--spool-dir DIR]
-//                  [--socket-mode OCTAL]
+//                  [--socket-mode OCTAL] [--socket-group GROUP]
 // SIGTERM/SIGINT drain (in-flight transactions finish, new connections get 421); SIGHUP
 // reloads the config (a bad one is reported with file:line:column and the old one stays).
 #include <malloc.h>
@@ -38,7 +38,7 @@ constexpr int kExitConfig = 78;
 constexpr std::string_view kUsage =
     "usage: deskgate-lmtpd --config PATH [--listen unix:/path|inet:[ADDR:]PORT]... [--store PATH]\n"
     "                      [--foreground] [--threads N] [--max-sessions N] [--spool-dir DIR]\n"
-    "                      [--socket-mode OCTAL]\n";
+    "                      [--socket-mode OCTAL] [--socket-group GROUP]\n";
 
 struct Options {
     std::string config;
@@ -49,6 +49,7 @@ struct Options {
     std::size_t max_sessions = 100;
     std::string spool_dir;
     unsigned socket_mode = 0660;
+    std::string socket_group;
 };
 
 std::optional<Options> parse_options(int argc, char** argv) {
@@ -67,6 +68,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
         else if (a == "--threads" && (v = value())) o.threads = static_cast<unsigned>(std::max(1, std::atoi(v->c_str())));
         else if (a == "--max-sessions" && (v = value())) o.max_sessions = static_cast<std::size_t>(std::max(1, std::atoi(v->c_str())));
         else if (a == "--spool-dir" && (v = value())) o.spool_dir = *v;
+        else if (a == "--socket-group" && (v = value())) o.socket_group = *v;
         else if (a == "--socket-mode" && (v = value())) o.socket_mode = static_cast<unsigned>(std::strtoul(v->c_str(), nullptr, 8));
         else {
             fmt::print(stderr, "deskgate-lmtpd: bad argument '{}'\n{}", a, kUsage);
@@ -104,6 +106,7 @@ int main(int argc, char** argv) {
             return kExitUsage;
         }
         spec->mode = options->socket_mode;
+        spec->group = options->socket_group;
         specs.push_back(*spec);
     }
     const std::string store_path = options->store.empty() ? loaded.config->global.store_path : options->store;

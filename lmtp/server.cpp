@@ -1,7 +1,9 @@
 // server.cpp - see server.hpp.
 #include "lmtp/server.hpp"
 
+#include <grp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -106,6 +108,11 @@ void Server::listen(const ListenSpec& spec) {
         acceptor->open(endpoint.protocol());
         acceptor->bind(endpoint);
         acceptor->listen(asio::socket_base::max_listen_connections);
+        if (!spec.group.empty()) {
+            const struct group* g = ::getgrnam(spec.group.c_str());
+            if (!g || ::chown(spec.path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
+                throw std::runtime_error("cannot give " + spec.path + " to group " + spec.group);
+        }
         ::chmod(spec.path.c_str(), spec.mode);
         socket_files_.emplace_back(spec.path);
         asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);

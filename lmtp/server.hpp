@@ -39,6 +39,7 @@ struct ListenSpec {
     std::string address;   // inet
     unsigned short port = 0;
     unsigned mode = 0660;  // unix socket file mode
+    std::string group;     // unix socket file group ("" = leave as is), e.g. postfix
 };
 std::optional<ListenSpec> parse_listen(std::string_view text, std::string& error);
 
