@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/address.hpp"
+#include "core/admission.hpp"
 #include "core/classify.hpp"
 #include "core/lifecycle.hpp"
 #include "core/queue_resolver.hpp"
@@ -31,15 +32,6 @@ bool is_own_address(const Config& config, const std::string& address) {
     if (auto plus = split_plus_address(address)) return config.queue_by_address.contains(plus->base);
     return false;
 }
-
-std::string customer_text(const SenderIdentity& who) {
-    if (who.staff) return fmt::format("staff {}", who.staff->alias);
-    if (!who.customer) return "no customer";
-    return fmt::format("customer {} ({}{})", who.customer->id, to_string(who.by),
-                       who.customer->email_tickets ? "" : ", not enabled");
-}
-
-std::string queue_text(const Queue& q) { return fmt::format("queue {} {}", q.number, q.name); }
 
 // A recipient that passed every per-recipient check and takes part in the ticket decision.
 struct Accepted {
@@ -70,9 +62,7 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
     const std::string automated = automated_reason(msg, envelope_sender);
     const std::string loop = loop_reason(config_, msg);
     const RoutingResult routing = evaluate_rules(config_.rules, msg);
-    const std::string sender_text =
-        plan.sender.empty() ? std::string("sender <>") : fmt::format("sender {}", plan.sender);
-    const std::string who_text = customer_text(who);
+    const std::string who_text = describe_sender(who);
 
     std::vector<Accepted> accepted;
     bool redirect = false;
@@ -80,88 +70,27 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
     for (const std::string& rcpt : envelope.recipients) {
         RecipientDecision& d = plan.recipients.emplace_back();
         d.recipient = rcpt;
-        auto decide = [&](Verdict v, std::string why, std::string reply_text = {}) {
-            d.verdict = v;
-            d.explanation = std::move(why);
-            d.reply = reply_for(v, reply_text.empty() ? d.explanation : reply_text);
+        auto decide = [&](const Admission& a) {
+            d.verdict = a.verdict;
+            d.reply = a.reply;
+            d.explanation = a.explanation;
+            d.rule = a.rule;
         };
-        const std::string address = normalize_address(rcpt);
-        const auto target = address.empty() ? std::nullopt : resolve_queue(config_, address);
-        if (!target) {
-            decide(Verdict::UnknownRecipient,
-                   fmt::format("no helpdesk queue has the address {}", rcpt),
-                   fmt::format("<{}>: no such helpdesk address", rcpt));
-            continue;
-        }
-        d.queue = target->queue;
-        const Queue& q = config_.queues[target->queue];
-        const std::string where = fmt::format("{} ({})", queue_text(q), target->how);
-        if (!q.active) {
-            decide(Verdict::QueueInactive, fmt::format("{}: queue is not active", where),
-                   fmt::format("{} is not accepting mail at the moment, try again later", q.name));
-            continue;
-        }
-        if (raw_size > config_.global.max_message_size) {
-            decide(Verdict::TooBig,
-                   fmt::format("{}: message of {} bytes exceeds the limit of {} bytes", where,
-                               raw_size, config_.global.max_message_size),
-                   fmt::format("message too big for {} (limit {} bytes)", q.name,
-                               config_.global.max_message_size));
-            continue;
-        }
-        if (!loop.empty()) {
-            decide(Verdict::Loop, fmt::format("{}: mail loop: {}", where, loop),
-                   fmt::format("mail loop detected: {}", loop));
-            continue;
-        }
-        if (target->role == AddressRole::Comment && !who.staff) {
-            decide(Verdict::Refused,
-                   fmt::format("{}: {} is not staff; only staff may write internal notes", where,
-                               sender_text),
-                   "only helpdesk staff may write to this address");
-            continue;
-        }
-        if (routing.actions.refuse) {
-            d.rule = routing.deciding_rule;
-            decide(Verdict::Refused,
-                   fmt::format("{}, {}: refused by rule '{}'", where, who_text, routing.deciding_rule),
-                   *routing.actions.refuse);
-            continue;
-        }
-        if (routing.actions.discard) {
-            d.rule = routing.deciding_rule;
-            decide(Verdict::Discarded,
-                   fmt::format("{}, {}: discarded by rule '{}'", where, who_text,
-                               routing.deciding_rule),
-                   "accepted and discarded by helpdesk policy");
-            continue;
-        }
-        if (!who.staff && who.customer && !who.customer->email_tickets) {
-            if (config_.global.not_enabled_policy == NotEnabledPolicy::Refuse) {
-                decide(Verdict::Refused,
-                       fmt::format("{}, {} {}: customer not enabled for e-mail tickets, refused",
-                                   where, who_text, sender_text),
-                       config_.global.refuse_text.empty()
-                           ? std::string("your organisation is not enabled for e-mail tickets")
-                           : config_.global.refuse_text);
-            } else {
-                redirect = true;
-                decide(Verdict::Redirected,
-                       fmt::format("{}, {} {}: customer not enabled for e-mail tickets, "
-                                   "redirected to {}",
-                                   where, who_text, sender_text, config_.global.redirect_mailbox),
-                       "accepted for manual handling");
+        auto resolved = admit_recipient(config_, rcpt);
+        if (auto* refusal = std::get_if<Admission>(&resolved)) {
+            decide(*refusal);
+            if (refusal->verdict == Verdict::QueueInactive) {
+                const std::string address = normalize_address(rcpt);
+                if (auto t = resolve_queue(config_, address)) d.queue = t->queue;
             }
             continue;
         }
-        if (!who.staff && !who.customer &&
-            config_.global.unknown_senders == UnknownSenderPolicy::Refuse) {
-            decide(Verdict::Refused,
-                   fmt::format("{}: {} belongs to no customer, unknown senders are refused",
-                               where, sender_text),
-                   config_.global.unknown_sender_text.empty()
-                       ? std::string("sender is not a known helpdesk customer")
-                       : config_.global.unknown_sender_text);
+        const QueueTarget* target = &std::get<QueueTarget>(resolved);
+        d.queue = target->queue;
+        const MessageFacts facts{&who, raw_size, loop, &routing};
+        if (auto refusal = admit_message(config_, *target, facts)) {
+            decide(*refusal);
+            if (refusal->verdict == Verdict::Redirected) redirect = true;
             continue;
         }
         accepted.push_back(Accepted{plan.recipients.size() - 1, *target});
@@ -209,14 +138,14 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
                 d.verdict = Verdict::Duplicate;
                 d.explanation = fmt::format("{}: Message-ID <{}> with the same body already in "
                                             "ticket {}, stored once",
-                                            queue_text(q), msg.message_id, to_string(t.key));
+                                            describe_queue(q), msg.message_id, to_string(t.key));
                 d.reply = reply_for(Verdict::Duplicate,
                                     fmt::format("already delivered to ticket {}", to_string(t.key)));
             } else {
                 to_refer.push_back(q.number);
                 d.verdict = Verdict::Referral;
                 d.explanation = fmt::format("{}: same mail already in ticket {}, referral recorded",
-                                            queue_text(q), to_string(t.key));
+                                            describe_queue(q), to_string(t.key));
                 d.reply = reply_for(Verdict::Referral,
                                     fmt::format("referred to ticket {}", to_string(t.key)));
             }
@@ -288,7 +217,7 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
             RecipientDecision& d = plan.recipients[a.decision];
             const Queue& q = config_.queues[a.target.queue];
             if (!routing.matched.empty()) d.rule = routing.matched.back();
-            const std::string where = fmt::format("{} ({})", queue_text(q), a.target.how);
+            const std::string where = fmt::format("{} ({})", describe_queue(q), a.target.how);
             const bool referral = verdict == Verdict::NewTicket &&
                                   a.target.queue != primary->target.queue &&
                                   q.number != tq.number;
@@ -300,7 +229,7 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
                 d.verdict = Verdict::Referral;
                 d.explanation = fmt::format("{}, {}: the mail opened a ticket in {}, referral "
                                             "recorded",
-                                            where, who_text, queue_text(tq));
+                                            where, who_text, describe_queue(tq));
                 d.reply = reply_for(Verdict::Referral, "recorded as a referral");
                 if (std::find(tp.referrals.begin(), tp.referrals.end(), q.number) ==
                     tp.referrals.end())
@@ -364,7 +293,7 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
 
     if (!thread.ticket) {
         create(std::nullopt,
-               fmt::format("new ticket in {}{}", queue_text(tq),
+               fmt::format("new ticket in {}{}", describe_queue(tq),
                            thread.explanation.empty() ? "" : " (" + thread.explanation + ")"));
         return plan;
     }
@@ -389,7 +318,7 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
         return plan;
     case ReplyOutcome::Kind::NewLinked:
         create(t.key, fmt::format("ticket {} is closed ({}), new ticket in {} linked to it",
-                                  to_string(t.key), outcome.why, queue_text(tq)));
+                                  to_string(t.key), outcome.why, describe_queue(tq)));
         return plan;
     case ReplyOutcome::Kind::Keep:
     case ReplyOutcome::Kind::Change: break;

@@ -19,7 +19,7 @@
 #include <charconv>
 
 #include "core/address.hpp"
-#include "core/queue_resolver.hpp"
+#include "core/admission.hpp"
 #include "core/received.hpp"
 #include "lmtp/log.hpp"
 
@@ -187,16 +187,9 @@ awaitable<void> Server::session(Socket socket) {
     Protocol proto(start_runtime->config.global.hostname, limits, options_.spool,
                    [this](std::string_view address) -> std::optional<Reply> {
                        const auto rt = runtime();
-                       const std::string normalized = normalize_address(address);
-                       const auto target = normalized.empty() ? std::nullopt : resolve_queue(rt->config, normalized);
                        std::optional<Reply> refusal;
-                       if (!target) {
-                           refusal = reply_for(Verdict::UnknownRecipient,
-                                               fmt::format("<{}>: no such helpdesk address", address));
-                       } else if (const Queue& q = rt->config.queues[target->queue]; !q.active) {
-                           refusal = reply_for(Verdict::QueueInactive,
-                                               fmt::format("{} is not accepting mail at the moment, try again later", q.name));
-                       }
+                       auto admitted = admit_recipient(rt->config, address);
+                       if (auto* a = std::get_if<Admission>(&admitted)) refusal = a->reply;
                        if (refusal)
                            log_info("NOQUEUE: reject: RCPT to=<{}>: {} {} {}", address, refusal->code,
                                     refusal->status, refusal->text);
