@@ -3,9 +3,11 @@
 
 #include <vector>
 
-#include "lmtp/log.hpp"
+#include "common/log.hpp"
 
 namespace deskgate::lmtp {
+
+using namespace deskgate::log;
 
 Committer::Committer(Store& store, std::size_t max_batch, std::size_t max_batch_bytes)
     : store_(store), max_batch_(max_batch), max_batch_bytes_(max_batch_bytes), thread_([this] { run(); }) {}

@@ -22,12 +22,13 @@
 
 #include "config/load.hpp"
 #include "lmtp/committer.hpp"
-#include "lmtp/log.hpp"
+#include "common/log.hpp"
 #include "lmtp/server.hpp"
 
 namespace asio = boost::asio;
 using namespace deskgate;
 using namespace deskgate::lmtp;
+using namespace deskgate::log;
 
 namespace {
 
@@ -86,6 +87,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    set_program("deskgate-lmtpd");
     auto options = parse_options(argc, argv);
     if (!options) return kExitUsage;
     // Message-sized buffers (megabytes) come from mmap and go back to the system when freed,
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
     Store& store = std::get<Store>(opened);
 
     if (!options->foreground) {
-        log_to_syslog("deskgate-lmtpd");
+        log_to_syslog();
         if (::daemon(0, 0) != 0) {
             log_error("cannot run in the background: {}", std::strerror(errno));
             return kExitTempFail;

@@ -21,9 +21,11 @@
 #include "core/address.hpp"
 #include "core/admission.hpp"
 #include "core/received.hpp"
-#include "lmtp/log.hpp"
+#include "common/log.hpp"
 
 namespace deskgate::lmtp {
+
+using namespace deskgate::log;
 
 namespace asio = boost::asio;
 using asio::awaitable;

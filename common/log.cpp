@@ -1,5 +1,5 @@
 // log.cpp - see log.hpp. The destination is chosen once at start-up (before threads exist).
-#include "lmtp/log.hpp"
+#include "common/log.hpp"
 
 #include <syslog.h>
 #include <unistd.h>
@@ -8,16 +8,22 @@
 #include <cstdio>
 #include <string>
 
-namespace deskgate::lmtp {
+namespace deskgate::log {
 namespace {
 
 std::atomic<bool> use_syslog{false};
 
+std::string& program() {
+    static std::string name = "deskgate";  // set before threads start, read-only afterwards
+    return name;
+}
+
 }  // namespace
 
-void log_to_syslog(std::string_view ident) {
-    static std::string name(ident);  // openlog keeps the pointer
-    openlog(name.c_str(), LOG_PID | LOG_NDELAY, LOG_MAIL);
+void set_program(std::string_view name) { program() = std::string(name); }
+
+void log_to_syslog() {
+    openlog(program().c_str(), LOG_PID | LOG_NDELAY, LOG_MAIL);  // openlog keeps the pointer
     use_syslog = true;
 }
 
@@ -27,10 +33,10 @@ void log_line(LogLevel level, std::string_view line) {
         syslog(priority, "%.*s", static_cast<int>(line.size()), line.data());
         return;
     }
-    const std::string text = fmt::format("deskgate-lmtpd[{}]: {}{}\n", ::getpid(),
+    const std::string text = fmt::format("{}[{}]: {}{}\n", program(), ::getpid(),
                                          level == LogLevel::Error ? "error: " : level == LogLevel::Warning ? "warning: " : "",
                                          line);
     std::fwrite(text.data(), 1, text.size(), stderr);  // one call: lines never interleave
 }
 
-}  // namespace deskgate::lmtp
+}  // namespace deskgate::log

@@ -1,16 +1,19 @@
-// log.hpp - one line per event, like an MTA: to stderr (foreground) or syslog (mail facility).
+// log.hpp - the daemons' log: one line per event, like an MTA, to stderr (foreground) or
+// syslog (facility mail), prefixed with the program name and pid.
 #pragma once
 
 #include <string_view>
 
 #include <fmt/format.h>
 
-namespace deskgate::lmtp {
+namespace deskgate::log {
 
 enum class LogLevel { Info, Warning, Error };
 
-// Where log lines go; set once at start-up, before any thread starts.
-void log_to_syslog(std::string_view ident);
+// Set once at start-up, before any thread starts: the program name, and syslog instead of
+// stderr.
+void set_program(std::string_view name);
+void log_to_syslog();
 void log_line(LogLevel level, std::string_view line);
 
 template <typename... Args>
@@ -26,4 +29,4 @@ void log_error(fmt::format_string<Args...> f, Args&&... args) {
     log_line(LogLevel::Error, fmt::format(f, std::forward<Args>(args)...));
 }
 
-}  // namespace deskgate::lmtp
+}  // namespace deskgate::log

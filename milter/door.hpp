@@ -1,0 +1,56 @@
+// door.hpp - the inbound milter's decisions for one SMTP transaction, as plain code (no
+// libmilter), so they are tested without an MTA. Recipients that are not helpdesk addresses
+// pass untouched; helpdesk recipients get the core's admission checks: at RCPT what the
+// address and the envelope sender tell (unknown 5.1.1, inactive 4.2.1, customer not enabled
+// 5.7.1), at end of message what the headers tell (From of a customer not enabled, loops,
+// size). The sender's own server then tells the sender: no backscatter from us.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/admission.hpp"
+#include "core/config.hpp"
+
+namespace deskgate::milter {
+
+struct DoorReply {
+    Reply reply;
+    std::string explanation;
+};
+
+class InboundDoor {
+public:
+    explicit InboundDoor(std::shared_ptr<const Config> config);
+
+    void sender(std::string_view envelope_sender);
+    // nullopt: accept this recipient (or it is not ours); a reply: refuse it.
+    std::optional<DoorReply> recipient(std::string_view address);
+    void header(std::string_view name, std::string_view value);
+    void body(std::size_t bytes) { size_ += bytes; }
+    // The end of the message: a reply rejects the whole message. Only when every recipient
+    // is a helpdesk recipient that would be refused; mixed mail is left to the LMTP agent.
+    std::optional<DoorReply> end_of_message();
+    // Forgets the transaction (RSET, new MAIL).
+    void reset();
+
+    std::size_t helpdesk_recipients() const { return helpdesk_.size(); }
+    const std::vector<std::string>& log_lines() const { return log_; }  // one per decision
+    void clear_log() { log_.clear(); }
+
+private:
+    bool is_helpdesk_domain(std::string_view address) const;
+
+    std::shared_ptr<const Config> config_;
+    std::string envelope_sender_;
+    std::vector<std::pair<std::string, QueueTarget>> helpdesk_;
+    std::size_t other_recipients_ = 0;
+    std::string headers_;  // the header block, rebuilt for parsing
+    std::uint64_t size_ = 0;
+    std::vector<std::string> log_;
+};
+
+}  // namespace deskgate::milter

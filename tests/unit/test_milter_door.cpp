@@ -1,0 +1,112 @@
+// test_milter_door.cpp - the inbound milter's decisions (no MTA): only helpdesk recipients are
+// judged, refusals at RCPT from the envelope sender, at end of message from the headers, and
+// mixed recipients never rejected as a whole.
+#include <doctest/doctest.h>
+
+#include "config/load.hpp"
+#include "milter/door.hpp"
+#include "test_support.hpp"
+
+using namespace deskgate;
+using deskgate::milter::InboundDoor;
+
+namespace {
+
+std::shared_ptr<const Config> config() {
+    static std::shared_ptr<const Config> c = [] {
+        LoadResult r = load_config(deskgate::test::data_dir() / "engine" / "deskgate.toml");
+        REQUIRE(r.config);
+        return std::make_shared<const Config>(std::move(*r.config));
+    }();
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("RCPT: helpdesk addresses are judged, others pass untouched") {
+    InboundDoor door(config());
+    door.sender("<alice@acme.example>");
+    CHECK_FALSE(door.recipient("<support@helpdesk.example.com>"));
+    CHECK_FALSE(door.recipient("<someone@elsewhere.example>"));
+    auto unknown = door.recipient("<nobody@helpdesk.example.com>");
+    REQUIRE(unknown);
+    CHECK(unknown->reply.code == 550);
+    CHECK(unknown->reply.status == EnhancedStatus{5, 1, 1});
+    auto inactive = door.recipient("<archive@helpdesk.example.com>");
+    REQUIRE(inactive);
+    CHECK(inactive->reply.code == 451);
+    CHECK(inactive->reply.status == EnhancedStatus{4, 2, 1});
+    CHECK(door.helpdesk_recipients() == 1);
+    CHECK(door.log_lines().size() == 2);
+}
+
+TEST_CASE("RCPT: an envelope sender of a customer not enabled is refused with the admin's text") {
+    InboundDoor door(config());
+    door.sender("<carol@globex.example>");
+    auto r = door.recipient("<support@helpdesk.example.com>");
+    REQUIRE(r);
+    CHECK(r->reply.code == 550);
+    CHECK(r->reply.status == EnhancedStatus{5, 7, 1});
+    CHECK(r->reply.text == "Globex is not enabled for e-mail tickets; please use the portal.");
+    CHECK_FALSE(door.recipient("<friend@elsewhere.example>"));  // a non-helpdesk recipient still passes
+}
+
+TEST_CASE("end of message: a From of a customer not enabled rejects, unless other recipients are in the mail") {
+    InboundDoor door(config());
+    door.sender("<bounces@mailer.example>");
+    CHECK_FALSE(door.recipient("<support@helpdesk.example.com>"));
+    door.header("From", "=?UTF-8?Q?Carol?= <carol@globex.example>");
+    door.header("Subject", "help");
+    door.body(100);
+    auto r = door.end_of_message();
+    REQUIRE(r);
+    CHECK(r->reply.status == EnhancedStatus{5, 7, 1});
+
+    door.sender("<bounces@mailer.example>");
+    CHECK_FALSE(door.recipient("<support@helpdesk.example.com>"));
+    CHECK_FALSE(door.recipient("<friend@elsewhere.example>"));
+    door.header("From", "carol@globex.example");
+    CHECK_FALSE(door.end_of_message());  // mixed: the LMTP agent refuses just the helpdesk copy
+    REQUIRE(door.log_lines().size() == 2);
+    CHECK(door.log_lines().back().starts_with("left to LMTP"));
+}
+
+TEST_CASE("end of message: loops and size, enabled customers pass") {
+    InboundDoor door(config());
+    door.sender("<alice@acme.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("From", "Alice <alice@acme.example>");
+    door.header("X-Deskgate-Loop", "helpdesk.example.com");
+    auto r = door.end_of_message();
+    REQUIRE(r);
+    CHECK(r->reply.code == 554);
+    CHECK(r->reply.status == EnhancedStatus{5, 4, 6});
+
+    door.sender("<alice@acme.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("From", "Alice <alice@acme.example>");
+    door.body(2 * 1024 * 1024);  // the test config allows 1M
+    r = door.end_of_message();
+    REQUIRE(r);
+    CHECK(r->reply.status == EnhancedStatus{5, 3, 4});
+
+    door.sender("<alice@acme.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("From", "Alice <alice@acme.example>");
+    door.body(1000);
+    CHECK_FALSE(door.end_of_message());
+}
+
+TEST_CASE("header edge cases: several From, folded and encoded, missing From") {
+    InboundDoor door(config());
+    door.sender("<alice@acme.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("From", "\"Carol\r\n Globex\" <carol@globex.example>");
+    door.header("From", "alice@acme.example");
+    CHECK(door.end_of_message());  // the first From decides, as in the LMTP agent
+
+    door.sender("<carol@other.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("Subject", "=?ISO-8859-2?Q?P=F8=EDli=B9?=");
+    CHECK_FALSE(door.end_of_message());  // no From: the envelope sender decides (unknown: accepted)
+}
