@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -26,11 +28,56 @@ constexpr int kExitTempFail = 75;
 constexpr int kExitConfig = 78;
 
 // libmilter's callbacks carry no user pointer: the loaded config is reachable through this one
-// object, written before smfi_main() starts its threads and only read afterwards.
+// object, set up before smfi_main() starts its threads; a reload swaps the pointer under the
+// mutex, connections keep the config they started with.
 struct Milter {
+    std::string config_path;
+    mutable std::mutex mutex;
     std::shared_ptr<const Config> config;
+
+    std::shared_ptr<const Config> current() const {
+        std::lock_guard lock(mutex);
+        return config;
+    }
+    void reload() {
+        LoadResult next = load_config(config_path);
+        if (!next.config) {
+            for (const ConfigError& e : next.errors) log_error("config reload: {}", to_string(e));
+            log_error("config reload failed ({} error(s)); the previous config stays in force", next.errors.size());
+            return;
+        }
+        {
+            std::lock_guard lock(mutex);
+            config = std::make_shared<const Config>(std::move(*next.config));
+        }
+        log_info("config reloaded from {}", config_path);
+    }
 };
 Milter* g_milter = nullptr;
+
+}  // namespace
+
+// libmilter waits for SIGHUP, SIGTERM and SIGINT in its own signal thread with sigwait() and
+// stops on any of them. deskgate-milter reloads its config on SIGHUP like deskgate-lmtpd, so
+// this definition takes the place of libc's sigwait() for libmilter: SIGHUP reloads and the
+// wait goes on; every other signal is returned to libmilter unchanged.
+extern "C" int sigwait(const sigset_t* set, int* sig) {
+    for (;;) {
+        const int s = ::sigwaitinfo(set, nullptr);
+        if (s < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (s == SIGHUP && g_milter) {
+            g_milter->reload();
+            continue;
+        }
+        *sig = s;
+        return 0;
+    }
+}
+
+namespace {
 
 struct Connection {
     explicit Connection(std::shared_ptr<const Config> c) : door(std::move(c)) {}
@@ -71,7 +118,8 @@ sfsistat refuse(SMFICTX* ctx, const Reply& r) {
 }
 
 sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
-    auto* c = new (std::nothrow) Connection(g_milter->config);
+    // libmilter keeps a raw pointer per connection; on_close deletes it.
+    auto* c = new (std::nothrow) Connection(g_milter->current());
     if (!c) return SMFIS_TEMPFAIL;
     smfi_setpriv(ctx, c);
     return SMFIS_CONTINUE;
@@ -149,7 +197,9 @@ int main(int argc, char** argv) {
         for (const ConfigError& e : loaded.errors) fmt::print(stderr, "deskgate-milter: {}\n", to_string(e));
         return kExitConfig;
     }
-    static Milter state{std::make_shared<const Config>(std::move(*loaded.config))};
+    static Milter state;
+    state.config_path = config_path;
+    state.config = std::make_shared<const Config>(std::move(*loaded.config));
     g_milter = &state;
 
     smfiDesc desc{};

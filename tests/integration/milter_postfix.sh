@@ -6,14 +6,15 @@ set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_SOURCE_DIR:?}"
 export PYTHONPATH="$DESKGATE_SOURCE_DIR/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 exec python3 - "$DESKGATE_BIN_DIR/bin" "$DESKGATE_SOURCE_DIR" <<'PY'
-import json, os, shutil, smtplib, subprocess, sys, tempfile
+import json, os, shutil, signal, smtplib, subprocess, sys, tempfile
 from mta import Postfix, Sink, Lmtpd, free_port, wait_for
 
 bindir, src = sys.argv[1:3]
 deskgate = os.path.join(bindir, "deskgate")
 base = tempfile.mkdtemp(prefix="deskgate-milter-postfix-")
 os.chmod(base, 0o755)
-config = os.path.join(src, "config/examples/deskgate.toml")
+shutil.copytree(os.path.join(src, "config/examples"), os.path.join(base, "cfg"))
+config = os.path.join(base, "cfg", "deskgate.toml")
 store = os.path.join(base, "store")
 failures = []
 def check(cond, what):
@@ -84,6 +85,15 @@ try:
     t = wait_for(lambda: tickets(), 30, "the ticket via LMTP")
     check(len(t) == 1 and t[0]["customer"] == "acme", f"it became a ticket via LMTP: {t}")
     check(not any(b"globex" in m and b"5.7.1" in m for m in sink.messages()), "no bounce (backscatter) was generated")
+
+    # SIGHUP reloads: enable globex, and carol's mail passes the door
+    customers = os.path.join(base, "cfg", "conf.d", "customers.toml")
+    text = open(customers).read()
+    open(customers, "w").write(text.replace("email_tickets = false", "email_tickets = true"))
+    milter.send_signal(signal.SIGHUP)
+    wait_for(lambda: "config reloaded" in open(os.path.join(base, "milter.log")).read(), 10, "the milter reload")
+    refused, data = smtp("carol@globex.example", ["support@helpdesk.example.com"], body("carol@globex.example", "now", "m6@globex.example"))
+    check(not refused and data and data[0] == 250, f"after SIGHUP the re-enabled customer passes: {refused} {data}")
     log = open(os.path.join(base, "milter.log")).read()
     check("reject: RCPT from=<carol@globex.example> to=<support@helpdesk.example.com>: 550 5.7.1" in log,
           "the milter logs its decision")
