@@ -123,7 +123,7 @@ void Loader::read_global(const toml::table& t) {
     TableReader r(diag_, t, "[global]",
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
-                   "max_message_size", "max_received_headers", "priorities", "include"});
+                   "max_message_size", "max_received_headers", "priorities", "include", "journal_address"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -139,6 +139,13 @@ void Loader::read_global(const toml::table& t) {
         g.redirect_mailbox = normalize_address(*v);
         if (g.redirect_mailbox.empty())
             diag_.error(r.where("redirect_mailbox"), fmt::format("'redirect_mailbox': \"{}\" is not an e-mail address", *v));
+    }
+    if (auto v = r.string("journal_address")) {
+        g.journal_address = normalize_address(*v);
+        if (g.journal_address.empty())
+            diag_.error(r.where("journal_address"), fmt::format("'journal_address': \"{}\" is not an e-mail address", *v));
+        else
+            claim_address(g.journal_address, 0, r.where("journal_address"));
     }
     if (g.not_enabled_policy == NotEnabledPolicy::Redirect && g.redirect_mailbox.empty() &&
         !r.node("redirect_mailbox"))

@@ -22,6 +22,8 @@ void Config::build_indexes() {
         if (!q.comment_address.empty())
             queue_by_address.try_emplace(q.comment_address, QueueAddress{i, AddressRole::Comment});
     }
+    if (!global.journal_address.empty() && !queues.empty())
+        queue_by_address.try_emplace(global.journal_address, QueueAddress{0, AddressRole::Journal});
     for (std::size_t i = 0; i < customers.size(); ++i) {
         customer_by_stable_id.try_emplace(customers[i].id, i);
         for (const std::string& a : customers[i].contacts) customer_by_contact.try_emplace(a, i);

@@ -37,6 +37,7 @@ struct Global {
     NotEnabledPolicy not_enabled_policy = NotEnabledPolicy::Refuse;
     std::string refuse_text;            // admin text in the 5.7.1 refusal
     std::string redirect_mailbox;       // staff mailbox for NotEnabledPolicy::Redirect
+    std::string journal_address;        // signed copies of staff replies arrive here ("" = off)
     UnknownSenderPolicy unknown_senders = UnknownSenderPolicy::Accept;  // sender of no customer
     std::string unknown_sender_text;    // text when unknown senders are refused
     std::string secret_file;            // path of the HMAC secret (reply tokens, signed headers)
@@ -137,7 +138,9 @@ struct Rule {
     SourcePos where;
 };
 
-enum class AddressRole { System, Forwarding, Comment };
+// Journal: the global journal address, where the outbound milter sends signed copies of staff
+// replies so they land in their tickets.
+enum class AddressRole { System, Forwarding, Comment, Journal };
 
 struct QueueAddress {
     std::size_t queue = 0;              // index into Config::queues

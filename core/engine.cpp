@@ -18,6 +18,7 @@
 #include "core/queue_resolver.hpp"
 #include "core/routing.hpp"
 #include "core/sender_identity.hpp"
+#include "core/token.hpp"
 
 namespace deskgate {
 namespace {
@@ -111,6 +112,58 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
     TicketPlan& tp = plan.ticket;
     tp.customer_id = plan.customer_id;
     tp.automated = !automated.empty();
+
+    // A journal copy of a staff reply (added by the outbound milter, signed): it goes into the
+    // ticket its control headers name, as an outbound message. Unsigned ones were stripped of
+    // their control headers above and are refused here: nobody outside can forge staff replies.
+    if (std::any_of(accepted.begin(), accepted.end(),
+                    [](const Accepted& a) { return a.target.role == AddressRole::Journal; })) {
+        const auto direction = msg.header("X-Deskgate-Direction");
+        const auto number = msg.header("X-Deskgate-Ticket");
+        const auto key = number ? parse_ticket_key(*number) : std::nullopt;
+        const auto ticket = key ? txn.ticket(*key) : std::nullopt;
+        auto all = [&](Verdict v, const std::string& why, const std::string& text) {
+            for (const Accepted& a : accepted) {
+                RecipientDecision& d = plan.recipients[a.decision];
+                d.verdict = v;
+                d.explanation = why;
+                d.reply = reply_for(v, text);
+                if (ticket) d.ticket = ticket->key;
+            }
+        };
+        const bool token_ok = ticket && std::any_of(accepted.begin(), accepted.end(), [&](const Accepted& a) {
+            return a.target.role == AddressRole::Journal &&
+                   verify_journal_token(config_.global.secret, ticket->key, msg.message_id, a.target.detail);
+        });
+        if (!direction || *direction != "outbound" || !ticket || !token_ok) {
+            all(Verdict::Refused,
+                fmt::format("journal copy without a valid deskgate signature or ticket ({})",
+                            number ? std::string(*number) : std::string("no ticket header")),
+                "journal copies must carry deskgate's signature");
+            return plan;
+        }
+        for (const MessageRef& ref : txn.find_message_id(msg.message_id)) {
+            if (ref.ticket == ticket->key && ref.body_digest == msg.body_digest) {
+                all(Verdict::Duplicate, fmt::format("staff reply already journaled in ticket {}", to_string(ticket->key)),
+                    fmt::format("already in ticket {}", to_string(ticket->key)));
+                return plan;
+            }
+        }
+        const Queue* q = config_.queue_by_num(ticket->queue);
+        // The milter rewrote From to the queue's address; the staff member is the envelope sender.
+        if (!envelope_sender.empty()) plan.sender = envelope_sender;
+        tp.kind = TicketPlan::Kind::Append;
+        tp.ticket = ticket->key;
+        tp.queue = q ? static_cast<std::size_t>(q - config_.queues.data()) : 0;
+        tp.direction = Direction::Outbound;
+        tp.new_status = q ? next_status(ticket->status, TicketEvent::OperatorReplied, *q).value_or(ticket->status)
+                          : ticket->status;
+        tp.explanation = fmt::format("staff reply by {} journaled into ticket {}, status {}", plan.sender,
+                                     to_string(ticket->key), to_string(tp.new_status));
+        all(Verdict::Appended, tp.explanation, fmt::format("added to ticket {}", to_string(ticket->key)));
+        plan.store_raw = true;
+        return plan;
+    }
 
     // Same mail (Message-ID and body digest) already stored? Then a recipient whose queue
     // already holds it is a duplicate, and any other recipient only adds a referral.
@@ -420,7 +473,7 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
         txn.put_ticket(*t);
         TicketEntry e = tp.kind == TicketPlan::Kind::Note
                             ? entry_for(t->key, EntryKind::Note, Direction::Internal)
-                            : entry_for(t->key, EntryKind::Message, Direction::Inbound);
+                            : entry_for(t->key, EntryKind::Message, tp.direction);
         txn.append_entry(e);
         break;
     }

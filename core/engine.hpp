@@ -72,6 +72,7 @@ struct TicketPlan {
     std::vector<std::uint32_t> referrals;  // queue numbers
     std::vector<std::string> participants_to_add;
     bool automated = false;              // auto-reply: joins, never changes status or owner
+    Direction direction = Direction::Inbound;  // Outbound: a journaled staff reply
     std::optional<Contact> new_contact;
     std::string explanation;
 };

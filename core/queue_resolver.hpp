@@ -18,6 +18,7 @@ struct QueueTarget {
     std::optional<TicketKey> token_ticket; // a valid reply token named this ticket
     bool bad_token = false;                // looked like a token but the signature was wrong
     std::string how;                       // "system address", "forwarding address", ...
+    std::string detail;                    // the +detail of the address, lower case ("" = none)
 };
 
 // `recipient` must be normalised. nullopt: no queue has this address.

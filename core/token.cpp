@@ -47,6 +47,15 @@ std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string
     return key;
 }
 
+std::string make_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id) {
+    return "j" + hmac_sha256_hex(secret, fmt::format("journal:{}:{}", to_string(ticket), message_id)).substr(0, 32);
+}
+
+bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id,
+                          std::string_view detail) {
+    return !secret.empty() && constant_time_equal(detail, make_journal_token(secret, ticket, message_id));
+}
+
 std::string sign_control_headers(std::string_view secret, std::string_view canonical) {
     return hmac_sha256_hex(secret, std::string("control-headers:").append(canonical));
 }

@@ -23,6 +23,12 @@ std::string make_reply_token(std::string_view secret, TicketKey ticket);
 // The ticket a +detail names if its signature is valid; nullopt otherwise.
 std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string_view detail);
 
+// The +detail of the journal address for one staff reply: binds the ticket to the reply's
+// Message-ID, so headers copied out of a customer's copy cannot be replayed into a ticket.
+std::string make_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id);
+bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id,
+                          std::string_view detail);
+
 // Signature over the X-Deskgate-* control header values (names lower-cased, in order).
 std::string sign_control_headers(std::string_view secret, std::string_view canonical);
 

@@ -1,11 +1,15 @@
 // main.cpp - deskgate-milter (inbound mode): libmilter glue around InboundDoor.
-//   deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--foreground] [--socket-mode OCTAL]
+//   deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--foreground] [--socket-mode OCTAL]
 // Each SMTP connection gets its own InboundDoor; decisions are logged one line each with the
 // MTA's queue id ({i}) when it is known.
 #include <libmilter/mfapi.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <strings.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -16,6 +20,7 @@
 
 #include "common/log.hpp"
 #include "config/load.hpp"
+#include "core/outbound.hpp"
 #include "milter/door.hpp"
 
 using namespace deskgate;
@@ -30,14 +35,24 @@ constexpr int kExitConfig = 78;
 // libmilter's callbacks carry no user pointer: the loaded config is reachable through this one
 // object, set up before smfi_main() starts its threads; a reload swaps the pointer under the
 // mutex, connections keep the config they started with.
+// One loaded configuration and what is compiled from it.
+struct Loaded {
+    explicit Loaded(Config c) : config(std::move(c)), tags(config) {}
+    const Config config;
+    const SubjectTagMatcher tags;
+};
+
+enum class Mode { Inbound, Outbound, Auto };
+
 struct Milter {
     std::string config_path;
+    Mode mode = Mode::Auto;
     mutable std::mutex mutex;
-    std::shared_ptr<const Config> config;
+    std::shared_ptr<const Loaded> loaded;
 
-    std::shared_ptr<const Config> current() const {
+    std::shared_ptr<const Loaded> current() const {
         std::lock_guard lock(mutex);
-        return config;
+        return loaded;
     }
     void reload() {
         LoadResult next = load_config(config_path);
@@ -48,7 +63,7 @@ struct Milter {
         }
         {
             std::lock_guard lock(mutex);
-            config = std::make_shared<const Config>(std::move(*next.config));
+            loaded = std::make_shared<const Loaded>(std::move(*next.config));
         }
         log_info("config reloaded from {}", config_path);
     }
@@ -80,8 +95,24 @@ extern "C" int sigwait(const sigset_t* set, int* sig) {
 namespace {
 
 struct Connection {
-    explicit Connection(std::shared_ptr<const Config> c) : door(std::move(c)) {}
+    Connection(std::shared_ptr<const Loaded> l, bool out)
+        : loaded(l), outbound(out), door(std::shared_ptr<const Config>(l, &l->config)) {}
+    std::shared_ptr<const Loaded> loaded;
+    bool outbound = false;
     milter::InboundDoor door;
+    // outbound mode: the transaction as seen so far
+    std::string sender;
+    std::vector<std::string> recipients;
+    std::string header_block;
+    std::vector<std::pair<std::string, int>> control_headers;  // X-Deskgate-* name and count
+
+    void reset() {
+        door.reset();
+        sender.clear();
+        recipients.clear();
+        header_block.clear();
+        control_headers.clear();
+    }
 };
 
 Connection* connection(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
@@ -117,9 +148,17 @@ sfsistat refuse(SMFICTX* ctx, const Reply& r) {
     return r.code / 100 == 4 ? SMFIS_TEMPFAIL : SMFIS_REJECT;
 }
 
+bool outbound_connection(SMFICTX* ctx) {
+    if (g_milter->mode != Mode::Auto) return g_milter->mode == Mode::Outbound;
+    const char* daemon = smfi_getsymval(ctx, const_cast<char*>("{daemon_name}"));
+    std::string name = daemon ? daemon : "";
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return name.find("outbound") != std::string::npos;
+}
+
 sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
     // libmilter keeps a raw pointer per connection; on_close deletes it.
-    auto* c = new (std::nothrow) Connection(g_milter->current());
+    auto* c = new (std::nothrow) Connection(g_milter->current(), outbound_connection(ctx));
     if (!c) return SMFIS_TEMPFAIL;
     smfi_setpriv(ctx, c);
     return SMFIS_CONTINUE;
@@ -128,20 +167,44 @@ sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     Connection* c = connection(ctx);
     if (!c) return SMFIS_TEMPFAIL;
-    c->door.sender(argv && argv[0] ? argv[0] : "");
+    c->reset();
+    c->sender = argv && argv[0] ? argv[0] : "";
+    c->door.sender(c->sender);
     return SMFIS_CONTINUE;
 }
 
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
     Connection* c = connection(ctx);
     if (!c) return SMFIS_TEMPFAIL;
+    if (c->outbound) {
+        c->recipients.emplace_back(argv && argv[0] ? argv[0] : "");
+        return SMFIS_CONTINUE;
+    }
     auto refusal = c->door.recipient(argv && argv[0] ? argv[0] : "");
     flush_log(ctx, c);
     return refusal ? refuse(ctx, refusal->reply) : SMFIS_CONTINUE;
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
-    if (Connection* c = connection(ctx)) c->door.header(name ? name : "", value ? value : "");
+    Connection* c = connection(ctx);
+    if (!c) return SMFIS_CONTINUE;
+    const std::string_view n = name ? name : "", v = value ? value : "";
+    if (!c->outbound) {
+        c->door.header(n, v);
+        return SMFIS_CONTINUE;
+    }
+    if (c->header_block.size() < (1u << 20)) {
+        c->header_block.append(n);
+        c->header_block += ": ";
+        c->header_block.append(v);
+        c->header_block += "\r\n";
+    }
+    if (n.size() > 11 && strncasecmp(n.data(), "X-Deskgate-", 11) == 0) {
+        auto it = std::find_if(c->control_headers.begin(), c->control_headers.end(),
+                               [&](const auto& p) { return strcasecmp(p.first.c_str(), std::string(n).c_str()) == 0; });
+        if (it == c->control_headers.end()) c->control_headers.emplace_back(std::string(n), 1);
+        else ++it->second;
+    }
     return SMFIS_CONTINUE;
 }
 
@@ -150,9 +213,53 @@ sfsistat on_body(SMFICTX* ctx, unsigned char*, size_t len) {
     return SMFIS_CONTINUE;
 }
 
+// Sets (or adds) the first header `name`.
+void set_header(SMFICTX* ctx, const ParsedMessage& headers, const char* name, const std::string& value) {
+    std::string v = value;
+    if (headers.header(name)) smfi_chgheader(ctx, const_cast<char*>(name), 1, v.data());
+    else smfi_addheader(ctx, const_cast<char*>(name), v.data());
+}
+
+sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
+    const ParsedMessage headers = parse_message(c->header_block + "\r\n");
+    const auto plan = plan_outbound(c->loaded->config, c->loaded->tags, headers, c->sender, c->recipients);
+    const std::string id = queue_id(ctx);
+    if (!plan) {
+        log_info("{}: outbound: from=<{}>: no customer recipient and no ticket, unchanged", id, c->sender);
+        return SMFIS_CONTINUE;
+    }
+    if (!plan->from.empty()) set_header(ctx, headers, "From", plan->from);
+    if (!plan->reply_to.empty()) set_header(ctx, headers, "Reply-To", plan->reply_to);
+    if (!plan->subject.empty()) set_header(ctx, headers, "Subject", plan->subject);
+    if (!plan->message_id.empty()) {
+        std::string v = plan->message_id;
+        smfi_addheader(ctx, const_cast<char*>("Message-ID"), v.data());
+    }
+    // Control headers come only from us: whatever the client sent is removed first.
+    for (const auto& [name, count] : c->control_headers)
+        for (int i = count; i >= 1; --i) smfi_chgheader(ctx, const_cast<char*>(name.c_str()), i, nullptr);
+    for (const HeaderField& h : plan->control) {
+        std::string n = h.name, v = h.value;
+        smfi_addheader(ctx, n.data(), v.data());
+    }
+    if (!plan->journal_recipient.empty()) {
+        std::string r = "<" + plan->journal_recipient + ">";
+        smfi_addrcpt(ctx, r.data());
+    }
+    log_info("{}: outbound: from=<{}>, ticket={}, customer={}: {}{}", id, c->sender,
+             plan->ticket ? to_string(*plan->ticket) : "-", plan->customer_id.empty() ? "-" : plan->customer_id,
+             plan->explanation, plan->journal_recipient.empty() ? "" : ", journaled to " + plan->journal_recipient);
+    return SMFIS_CONTINUE;
+}
+
 sfsistat on_eom(SMFICTX* ctx) {
     Connection* c = connection(ctx);
     if (!c) return SMFIS_TEMPFAIL;
+    if (c->outbound) {
+        const sfsistat rc = outbound_eom(ctx, c);
+        c->reset();
+        return rc;
+    }
     auto refusal = c->door.end_of_message();
     flush_log(ctx, c);
     c->door.reset();
@@ -160,7 +267,7 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-    if (Connection* c = connection(ctx)) c->door.reset();
+    if (Connection* c = connection(ctx)) c->reset();
     return SMFIS_CONTINUE;
 }
 
@@ -177,14 +284,23 @@ int main(int argc, char** argv) {
     std::string config_path, socket;
     bool foreground = false;
     unsigned socket_mode = 0660;
+    Mode mode = Mode::Auto;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (a == "--config" && i + 1 < argc) config_path = argv[++i];
         else if (a == "--socket" && i + 1 < argc) socket = argv[++i];
         else if (a == "--foreground") foreground = true;
+        else if (a == "--mode" && i + 1 < argc) {
+            const std::string_view m = argv[++i];
+            mode = m == "inbound" ? Mode::Inbound : m == "outbound" ? Mode::Outbound : m == "auto" ? Mode::Auto : Mode{-1};
+            if (static_cast<int>(mode) < 0) {
+                fmt::print(stderr, "deskgate-milter: --mode inbound|outbound|auto\n");
+                return kExitUsage;
+            }
+        }
         else if (a == "--socket-mode" && i + 1 < argc) socket_mode = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 8));
         else {
-            fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--foreground] [--socket-mode OCTAL]\n");
+            fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--foreground] [--socket-mode OCTAL]\n");
             return kExitUsage;
         }
     }
@@ -199,13 +315,14 @@ int main(int argc, char** argv) {
     }
     static Milter state;
     state.config_path = config_path;
-    state.config = std::make_shared<const Config>(std::move(*loaded.config));
+    state.loaded = std::make_shared<const Loaded>(std::move(*loaded.config));
+    state.mode = mode;
     g_milter = &state;
 
     smfiDesc desc{};
     desc.xxfi_name = const_cast<char*>("deskgate");
     desc.xxfi_version = SMFI_VERSION;
-    desc.xxfi_flags = 0;  // inbound mode changes nothing in the message
+    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;  // outbound mode rewrites and journals
     desc.xxfi_connect = on_connect;
     desc.xxfi_envfrom = on_envfrom;
     desc.xxfi_envrcpt = on_envrcpt;
@@ -227,7 +344,9 @@ int main(int argc, char** argv) {
         log_to_syslog();
         if (::daemon(0, 0) != 0) return kExitTempFail;
     }
-    log_info("ready: listening on {}, {} queue(s)", socket, state.config->queues.size());
+    log_info("ready: listening on {} ({} mode), {} queue(s)", socket,
+             mode == Mode::Inbound ? "inbound" : mode == Mode::Outbound ? "outbound" : "{daemon_name} chooses the",
+             state.loaded->config.queues.size());
     const int rc = smfi_main();
     log_info("stopped");
     return rc == MI_SUCCESS ? 0 : kExitTempFail;

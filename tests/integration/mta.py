@@ -32,7 +32,7 @@ class Postfix:
     """A Postfix instance: smtpd on 127.0.0.1:smtp_port, `transport` lines for the helpdesk
     domain, everything else relayed to 127.0.0.1:relay_port (an smtp-sink)."""
 
-    def __init__(self, base, smtp_port, relay_port, transport, relay_domains, extra_main=None):
+    def __init__(self, base, smtp_port, relay_port, transport, relay_domains, extra_main=None, extra_master=""):
         self.base = base
         self.etc = os.path.join(base, "etc")
         self.smtp_port = smtp_port
@@ -89,7 +89,7 @@ class Postfix:
                 line = " ".join(fields[:8]) + (" " + " ".join(fields[8:]) if len(fields) > 8 else "")
             out.append(line)
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write("\n".join(out) + "\n")
+            f.write("\n".join(out) + "\n" + extra_master)
 
     def postfix(self, *args, check=True):
         return subprocess.run(["postfix", "-c", self.etc, *args], capture_output=True, text=True,
