@@ -123,7 +123,7 @@ void Loader::read_global(const toml::table& t) {
     TableReader r(diag_, t, "[global]",
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
-                   "max_message_size", "max_received_headers", "priorities", "include", "journal_address"});
+                   "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -159,6 +159,8 @@ void Loader::read_global(const toml::table& t) {
         secret_pos_ = r.where("secret_file");
     }
     if (auto v = r.size("max_message_size")) g.max_message_size = *v;
+    if (auto v = r.integer("sender_rate_limit", 0, 1000000)) g.sender_rate_limit = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("sender_rate_window", 1, 30 * 86400)) g.sender_rate_window = *v;
     if (auto v = r.integer("max_received_headers", 1, 1000)) g.max_received_headers = static_cast<std::uint32_t>(*v);
     if (auto v = r.strings("priorities")) {
         if (v->empty()) diag_.error(r.where("priorities"), "'priorities' must name at least one priority");

@@ -44,6 +44,8 @@ struct Global {
     std::string secret;                 // its contents, loaded by config/
     std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes; larger mail gets 5.3.4
     std::uint32_t max_received_headers = 30;               // more than that: a loop (5.4.6)
+    std::uint32_t sender_rate_limit = 60;                  // helpdesk messages per sender and window (0 = off)
+    std::int64_t sender_rate_window = 3600;                // seconds
     std::vector<std::string> priorities{"low", "normal", "high", "urgent"};
 };
 

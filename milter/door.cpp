@@ -10,7 +10,8 @@
 
 namespace deskgate::milter {
 
-InboundDoor::InboundDoor(std::shared_ptr<const Config> config) : config_(std::move(config)) {}
+InboundDoor::InboundDoor(std::shared_ptr<const Config> config, SenderRateLimiter* limiter)
+    : config_(std::move(config)), limiter_(limiter) {}
 
 void InboundDoor::reset() {
     envelope_sender_.clear();
@@ -18,6 +19,7 @@ void InboundDoor::reset() {
     other_recipients_ = 0;
     headers_.clear();
     size_ = 0;
+    rate_ = Rate::Unchecked;
 }
 
 void InboundDoor::sender(std::string_view envelope_sender) {
@@ -33,7 +35,7 @@ bool InboundDoor::is_helpdesk_domain(std::string_view address) const {
     return false;
 }
 
-std::optional<DoorReply> InboundDoor::recipient(std::string_view raw_address) {
+std::optional<DoorReply> InboundDoor::recipient(std::string_view raw_address, std::int64_t now) {
     const std::string address = normalize_address(raw_address);
     if (address.empty() || (!resolve_queue(*config_, address) && !is_helpdesk_domain(address))) {
         ++other_recipients_;
@@ -56,6 +58,16 @@ std::optional<DoorReply> InboundDoor::recipient(std::string_view raw_address) {
                                        refusal->explanation));
             return DoorReply{refusal->reply, refusal->explanation};
         }
+    }
+    // Per-sender rate limit: one message counts once, however many helpdesk recipients it has.
+    if (limiter_ && rate_ == Rate::Unchecked)
+        rate_ = limiter_->allow(envelope_sender_.empty() ? "<>" : envelope_sender_, now) ? Rate::Allowed : Rate::Refused;
+    if (rate_ == Rate::Refused) {
+        const Reply r{451, {4, 7, 1}, fmt::format("too many messages from <{}>, try again later", envelope_sender_)};
+        const std::string why = fmt::format("sender <{}> is over {} messages in {} seconds", envelope_sender_,
+                                            config_->global.sender_rate_limit, config_->global.sender_rate_window);
+        log_.push_back(fmt::format("defer: RCPT from=<{}> to=<{}>: 451 4.7.1; why={}", envelope_sender_, address, why));
+        return DoorReply{r, why};
     }
     helpdesk_.emplace_back(address, target);
     return std::nullopt;

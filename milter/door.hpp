@@ -14,6 +14,7 @@
 
 #include "core/admission.hpp"
 #include "core/config.hpp"
+#include "core/rate_limit.hpp"
 
 namespace deskgate::milter {
 
@@ -24,11 +25,13 @@ struct DoorReply {
 
 class InboundDoor {
 public:
-    explicit InboundDoor(std::shared_ptr<const Config> config);
+    // `limiter` (may be null: no limit) is shared by all connections of the process.
+    InboundDoor(std::shared_ptr<const Config> config, SenderRateLimiter* limiter = nullptr);
 
     void sender(std::string_view envelope_sender);
     // nullopt: accept this recipient (or it is not ours); a reply: refuse it.
-    std::optional<DoorReply> recipient(std::string_view address);
+    // `now` (Unix seconds) feeds the per-sender rate limit.
+    std::optional<DoorReply> recipient(std::string_view address, std::int64_t now = 0);
     void header(std::string_view name, std::string_view value);
     void body(std::size_t bytes) { size_ += bytes; }
     // The end of the message: a reply rejects the whole message. Only when every recipient
@@ -45,6 +48,8 @@ private:
     bool is_helpdesk_domain(std::string_view address) const;
 
     std::shared_ptr<const Config> config_;
+    SenderRateLimiter* limiter_ = nullptr;
+    enum class Rate { Unchecked, Allowed, Refused } rate_ = Rate::Unchecked;  // once per transaction
     std::string envelope_sender_;
     std::vector<std::pair<std::string, QueueTarget>> helpdesk_;
     std::size_t other_recipients_ = 0;

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <mutex>
 
@@ -37,9 +38,12 @@ constexpr int kExitConfig = 78;
 // mutex, connections keep the config they started with.
 // One loaded configuration and what is compiled from it.
 struct Loaded {
-    explicit Loaded(Config c) : config(std::move(c)), tags(config) {}
+    explicit Loaded(Config c)
+        : config(std::move(c)), tags(config),
+          limiter(config.global.sender_rate_limit, config.global.sender_rate_window) {}
     const Config config;
     const SubjectTagMatcher tags;
+    mutable SenderRateLimiter limiter;  // counts are kept until the next reload
 };
 
 enum class Mode { Inbound, Outbound, Auto };
@@ -96,7 +100,7 @@ namespace {
 
 struct Connection {
     Connection(std::shared_ptr<const Loaded> l, bool out)
-        : loaded(l), outbound(out), door(std::shared_ptr<const Config>(l, &l->config)) {}
+        : loaded(l), outbound(out), door(std::shared_ptr<const Config>(l, &l->config), &l->limiter) {}
     std::shared_ptr<const Loaded> loaded;
     bool outbound = false;
     milter::InboundDoor door;
@@ -180,7 +184,7 @@ sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
         c->recipients.emplace_back(argv && argv[0] ? argv[0] : "");
         return SMFIS_CONTINUE;
     }
-    auto refusal = c->door.recipient(argv && argv[0] ? argv[0] : "");
+    auto refusal = c->door.recipient(argv && argv[0] ? argv[0] : "", static_cast<std::int64_t>(std::time(nullptr)));
     flush_log(ctx, c);
     return refusal ? refuse(ctx, refusal->reply) : SMFIS_CONTINUE;
 }

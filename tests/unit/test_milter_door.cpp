@@ -110,3 +110,33 @@ TEST_CASE("header edge cases: several From, folded and encoded, missing From") {
     door.header("Subject", "=?ISO-8859-2?Q?P=F8=EDli=B9?=");
     CHECK_FALSE(door.end_of_message());  // no From: the envelope sender decides (unknown: accepted)
 }
+
+TEST_CASE("per-sender rate limit: 451 4.7.1 past N messages in the window, counted once per message") {
+    SenderRateLimiter limiter(2, 3600);
+    InboundDoor door(config(), &limiter);
+    for (int i = 0; i < 2; ++i) {
+        door.sender("<robot@acme.example>");
+        CHECK_FALSE(door.recipient("<support@helpdesk.example.com>", 1000 + i));
+        CHECK_FALSE(door.recipient("<billing@helpdesk.example.com>", 1000 + i));  // same message: not counted again
+    }
+    door.sender("<robot@acme.example>");
+    auto r = door.recipient("<support@helpdesk.example.com>", 1002);
+    REQUIRE(r);
+    CHECK(r->reply.code == 451);
+    CHECK(r->reply.status == EnhancedStatus{4, 7, 1});
+    CHECK_FALSE(door.recipient("<friend@elsewhere.example>", 1002));  // other recipients are not limited
+    door.sender("<alice@acme.example>");
+    CHECK_FALSE(door.recipient("<support@helpdesk.example.com>", 1002));  // another sender
+    door.sender("<robot@acme.example>");
+    CHECK_FALSE(door.recipient("<support@helpdesk.example.com>", 1000 + 3600));  // the window moved on
+}
+
+TEST_CASE("the limiter forgets the least recently seen senders first") {
+    SenderRateLimiter limiter(1, 3600, 2);
+    CHECK(limiter.allow("a", 1));
+    CHECK(limiter.allow("b", 1));
+    CHECK_FALSE(limiter.allow("a", 2));
+    CHECK(limiter.allow("c", 2));  // evicts b (a was seen more recently)
+    CHECK(limiter.allow("b", 3));  // b starts afresh
+    CHECK(SenderRateLimiter(0, 10).allow("x", 1));
+}
