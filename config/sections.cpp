@@ -123,7 +123,8 @@ void Loader::read_global(const toml::table& t) {
     TableReader r(diag_, t, "[global]",
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
-                   "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window"});
+                   "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
+                   "trusted_authserv_ids"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -159,6 +160,8 @@ void Loader::read_global(const toml::table& t) {
         secret_pos_ = r.where("secret_file");
     }
     if (auto v = r.size("max_message_size")) g.max_message_size = *v;
+    if (auto v = r.strings("trusted_authserv_ids"))
+        for (const std::string& id : *v) g.trusted_authserv_ids.push_back(lower(id));
     if (auto v = r.integer("sender_rate_limit", 0, 1000000)) g.sender_rate_limit = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("sender_rate_window", 1, 30 * 86400)) g.sender_rate_window = *v;
     if (auto v = r.integer("max_received_headers", 1, 1000)) g.max_received_headers = static_cast<std::uint32_t>(*v);
@@ -259,7 +262,8 @@ void Loader::read_staff(const toml::table& t) {
 
 void Loader::read_customer(const toml::table& t) {
     TableReader r(diag_, t, "[[customers]]",
-                  {"id", "name", "domains", "contacts", "email_tickets", "approvers", "authorization"});
+                  {"id", "name", "domains", "contacts", "email_tickets", "approvers", "authorization",
+                   "require_authentication", "unauthenticated"});
     Customer c;
     c.where = r.where();
     if (auto v = r.string("id", true)) {
@@ -317,6 +321,8 @@ void Loader::read_customer(const toml::table& t) {
     if (auto v = r.choice("authorization", {"off", "optional", "required"}))
         c.authorization = *v == "off" ? Authorization::Off
                           : *v == "optional" ? Authorization::Optional : Authorization::Required;
+    if (auto v = r.boolean("require_authentication")) c.require_authentication = *v;
+    if (auto v = r.choice("unauthenticated", {"refuse", "no_tickets"})) c.unauthenticated_refuse = *v == "refuse";
     if (c.authorization == Authorization::Required && c.approvers.empty() && !r.node("approvers"))
         diag_.error(r.where("authorization"),
                     fmt::format("customer '{}' has authorization = \"required\" but no 'approvers'", c.id));

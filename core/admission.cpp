@@ -71,6 +71,18 @@ std::optional<Admission> admit_message(const Config& config, const QueueTarget& 
         return make(Verdict::Discarded,
                     fmt::format("{}, {}: discarded by rule '{}'", where, who_text, facts.routing->deciding_rule),
                     "accepted and discarded by helpdesk policy", facts.routing->deciding_rule);
+    if (!who.staff && who.customer && facts.unauthenticated) {
+        // The customer accepts unauthenticated mail only without ticket rights.
+        if (g.not_enabled_policy == NotEnabledPolicy::Refuse)
+            return make(Verdict::Refused,
+                        fmt::format("{}, {} {}: sender not authenticated, no ticket rights, refused", where, who_text,
+                                    sender_text),
+                        fmt::format("sender address <{}> could not be authenticated", who.address));
+        return make(Verdict::Redirected,
+                    fmt::format("{}, {} {}: sender not authenticated, redirected to {}", where, who_text, sender_text,
+                                g.redirect_mailbox),
+                    "accepted for manual handling");
+    }
     if (!who.staff && who.customer && !who.customer->email_tickets) {
         if (g.not_enabled_policy == NotEnabledPolicy::Refuse)
             return make(Verdict::Refused,

@@ -39,6 +39,7 @@ struct MessageFacts {
     std::uint64_t size = 0;                  // 0 = not known yet (SMTP RCPT time)
     std::string_view loop;                   // loop_reason(), "" for none
     const RoutingResult* routing = nullptr;  // nullptr = rules not evaluated (no message yet)
+    bool unauthenticated = false;            // the milter found the customer's sender unauthenticated
 };
 
 // The message-level checks for one resolved recipient, in order; nullopt: admitted.

@@ -44,6 +44,7 @@ struct Global {
     std::string secret;                 // its contents, loaded by config/
     std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes; larger mail gets 5.3.4
     std::uint32_t max_received_headers = 30;               // more than that: a loop (5.4.6)
+    std::vector<std::string> trusted_authserv_ids;         // Authentication-Results we believe (lower case)
     std::uint32_t sender_rate_limit = 60;                  // helpdesk messages per sender and window (0 = off)
     std::int64_t sender_rate_window = 3600;                // seconds
     std::vector<std::string> priorities{"low", "normal", "high", "urgent"};
@@ -65,6 +66,8 @@ struct Customer {
     bool email_tickets = false;         // BRIEF rule 1
     std::vector<std::string> approvers; // normalised addresses
     Authorization authorization = Authorization::Off;
+    bool require_authentication = false;  // mail from its domains must be DMARC/DKIM/SPF/AUTH authenticated
+    bool unauthenticated_refuse = true;   // else: refuse 5.7.1 (true) or accept without ticket rights
     SourcePos where;
 };
 

@@ -13,6 +13,7 @@
 
 #include "core/address.hpp"
 #include "core/admission.hpp"
+#include "core/authenticity.hpp"
 #include "core/classify.hpp"
 #include "core/lifecycle.hpp"
 #include "core/queue_resolver.hpp"
@@ -88,7 +89,9 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
         }
         const QueueTarget* target = &std::get<QueueTarget>(resolved);
         d.queue = target->queue;
-        const MessageFacts facts{&who, raw_size, loop, &routing};
+        MessageFacts facts{&who, raw_size, loop, &routing};
+        const auto auth = msg.header(kAuthHeader);  // survives only with our signature
+        facts.unauthenticated = auth && *auth == kUnauthenticated;
         if (auto refusal = admit_message(config_, *target, facts)) {
             decide(*refusal);
             if (refusal->verdict == Verdict::Redirected) redirect = true;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/address.hpp"
+#include "core/authenticity.hpp"
 #include "core/classify.hpp"
 #include "core/message.hpp"
 #include "core/sender_identity.hpp"
@@ -20,11 +21,14 @@ void InboundDoor::reset() {
     headers_.clear();
     size_ = 0;
     rate_ = Rate::Unchecked;
+    smtp_auth_ = false;
+    unauthenticated_ = false;
 }
 
-void InboundDoor::sender(std::string_view envelope_sender) {
+void InboundDoor::sender(std::string_view envelope_sender, bool smtp_auth) {
     reset();
     envelope_sender_ = normalize_address(envelope_sender);
+    smtp_auth_ = smtp_auth;
 }
 
 bool InboundDoor::is_helpdesk_domain(std::string_view address) const {
@@ -89,11 +93,33 @@ std::optional<DoorReply> InboundDoor::end_of_message() {
     const std::string from = headers.from ? headers.from->address : std::string();
     const SenderIdentity who = identify_sender(*config_, from.empty() ? envelope_sender_ : from, std::nullopt);
     const std::string loop = loop_reason(*config_, headers);
+    // A customer that requires authenticated senders (DMARC/DKIM/SPF from a trusted verifier,
+    // or SMTP AUTH): refuse, or mark the message so the LMTP agent gives it no ticket rights.
+    bool unauthenticated = false;
+    if (who.customer && !who.staff && who.customer->require_authentication &&
+        !sender_authenticated(*config_, headers, address_domain(who.address), smtp_auth_)) {
+        unauthenticated = true;
+        unauthenticated_ = !who.customer->unauthenticated_refuse;
+    }
     std::vector<std::pair<std::string, Admission>> refusals;
     for (const auto& [address, target] : helpdesk_) {
-        auto refusal = admit_message(*config_, target, MessageFacts{&who, size_, loop, nullptr});
+        if (unauthenticated && who.customer->unauthenticated_refuse) {
+            Admission a;
+            a.verdict = Verdict::Refused;
+            a.reply = reply_for(Verdict::Refused, fmt::format("sender address <{}> could not be authenticated", who.address));
+            a.explanation = fmt::format("customer {} requires authenticated senders; no trusted DMARC/DKIM/SPF pass "
+                                        "and no SMTP AUTH for {}", who.customer->id, who.address);
+            refusals.emplace_back(address, std::move(a));
+            continue;
+        }
+        MessageFacts facts{&who, size_, loop, nullptr};
+        facts.unauthenticated = unauthenticated_;
+        auto refusal = admit_message(*config_, target, facts);
         if (refusal && !refusal->reply.success()) refusals.emplace_back(address, std::move(*refusal));
     }
+    if (unauthenticated_)
+        log_.push_back(fmt::format("mark: from=<{}>: customer {} requires authentication, not authenticated: "
+                                   "no ticket rights", who.address, who.customer->id));
     // Reject only when nothing of the message is wanted; otherwise the LMTP agent refuses
     // just the recipients concerned (with the same text, in a DSN).
     const bool reject = !refusals.empty() && refusals.size() == helpdesk_.size() && other_recipients_ == 0;

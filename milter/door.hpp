@@ -28,7 +28,8 @@ public:
     // `limiter` (may be null: no limit) is shared by all connections of the process.
     InboundDoor(std::shared_ptr<const Config> config, SenderRateLimiter* limiter = nullptr);
 
-    void sender(std::string_view envelope_sender);
+    // `smtp_auth`: the client logged in with SMTP AUTH ({auth_authen}).
+    void sender(std::string_view envelope_sender, bool smtp_auth = false);
     // nullopt: accept this recipient (or it is not ours); a reply: refuse it.
     // `now` (Unix seconds) feeds the per-sender rate limit.
     std::optional<DoorReply> recipient(std::string_view address, std::int64_t now = 0);
@@ -41,6 +42,9 @@ public:
     void reset();
 
     std::size_t helpdesk_recipients() const { return helpdesk_.size(); }
+    // After end_of_message(): the sender is a customer's, unauthenticated, and the customer
+    // takes such mail without ticket rights - the milter marks the message (signed header).
+    bool mark_unauthenticated() const { return unauthenticated_; }
     const std::vector<std::string>& log_lines() const { return log_; }  // one per decision
     void clear_log() { log_.clear(); }
 
@@ -51,6 +55,8 @@ private:
     SenderRateLimiter* limiter_ = nullptr;
     enum class Rate { Unchecked, Allowed, Refused } rate_ = Rate::Unchecked;  // once per transaction
     std::string envelope_sender_;
+    bool smtp_auth_ = false;
+    bool unauthenticated_ = false;
     std::vector<std::pair<std::string, QueueTarget>> helpdesk_;
     std::size_t other_recipients_ = 0;
     std::string headers_;  // the header block, rebuilt for parsing

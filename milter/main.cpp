@@ -21,7 +21,10 @@
 
 #include "common/log.hpp"
 #include "config/load.hpp"
+#include "core/authenticity.hpp"
+#include "core/classify.hpp"
 #include "core/outbound.hpp"
+#include "core/token.hpp"
 #include "milter/door.hpp"
 
 using namespace deskgate;
@@ -173,7 +176,8 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     if (!c) return SMFIS_TEMPFAIL;
     c->reset();
     c->sender = argv && argv[0] ? argv[0] : "";
-    c->door.sender(c->sender);
+    const char* auth = smfi_getsymval(ctx, const_cast<char*>("{auth_authen}"));
+    c->door.sender(c->sender, auth && *auth);
     return SMFIS_CONTINUE;
 }
 
@@ -193,6 +197,12 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     Connection* c = connection(ctx);
     if (!c) return SMFIS_CONTINUE;
     const std::string_view n = name ? name : "", v = value ? value : "";
+    if (n.size() > 11 && strncasecmp(n.data(), "X-Deskgate-", 11) == 0) {
+        auto it = std::find_if(c->control_headers.begin(), c->control_headers.end(),
+                               [&](const auto& p) { return strcasecmp(p.first.c_str(), std::string(n).c_str()) == 0; });
+        if (it == c->control_headers.end()) c->control_headers.emplace_back(std::string(n), 1);
+        else ++it->second;
+    }
     if (!c->outbound) {
         c->door.header(n, v);
         return SMFIS_CONTINUE;
@@ -203,18 +213,29 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
         c->header_block.append(v);
         c->header_block += "\r\n";
     }
-    if (n.size() > 11 && strncasecmp(n.data(), "X-Deskgate-", 11) == 0) {
-        auto it = std::find_if(c->control_headers.begin(), c->control_headers.end(),
-                               [&](const auto& p) { return strcasecmp(p.first.c_str(), std::string(n).c_str()) == 0; });
-        if (it == c->control_headers.end()) c->control_headers.emplace_back(std::string(n), 1);
-        else ++it->second;
-    }
     return SMFIS_CONTINUE;
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char*, size_t len) {
     if (Connection* c = connection(ctx)) c->door.body(len);
     return SMFIS_CONTINUE;
+}
+
+// Control headers come only from us: whatever the client sent is removed first.
+void remove_control_headers(SMFICTX* ctx, const Connection* c) {
+    for (const auto& [name, count] : c->control_headers)
+        for (int i = count; i >= 1; --i) smfi_chgheader(ctx, const_cast<char*>(name.c_str()), i, nullptr);
+}
+
+void add_signed_headers(SMFICTX* ctx, const Config& config, const std::vector<HeaderField>& fields) {
+    std::vector<HeaderField> all = fields;
+    ParsedMessage signed_part;
+    signed_part.headers = fields;
+    all.push_back({std::string(kSignatureHeader), sign_control_headers(config.global.secret, canonical_control_headers(signed_part))});
+    for (const HeaderField& h : all) {
+        std::string n = h.name, v = h.value;
+        smfi_addheader(ctx, n.data(), v.data());
+    }
 }
 
 // Sets (or adds) the first header `name`.
@@ -239,9 +260,7 @@ sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
         std::string v = plan->message_id;
         smfi_addheader(ctx, const_cast<char*>("Message-ID"), v.data());
     }
-    // Control headers come only from us: whatever the client sent is removed first.
-    for (const auto& [name, count] : c->control_headers)
-        for (int i = count; i >= 1; --i) smfi_chgheader(ctx, const_cast<char*>(name.c_str()), i, nullptr);
+    remove_control_headers(ctx, c);
     for (const HeaderField& h : plan->control) {
         std::string n = h.name, v = h.value;
         smfi_addheader(ctx, n.data(), v.data());
@@ -266,7 +285,11 @@ sfsistat on_eom(SMFICTX* ctx) {
     }
     auto refusal = c->door.end_of_message();
     flush_log(ctx, c);
-    c->door.reset();
+    if (!refusal && c->door.mark_unauthenticated()) {
+        remove_control_headers(ctx, c);
+        add_signed_headers(ctx, c->loaded->config, {{std::string(kAuthHeader), std::string(kUnauthenticated)}});
+    }
+    c->reset();
     return refusal ? refuse(ctx, refusal->reply) : SMFIS_CONTINUE;
 }
 

@@ -7,6 +7,7 @@
 
 #include "config/load.hpp"
 #include "core/engine.hpp"
+#include "core/classify.hpp"
 #include "core/token.hpp"
 #include "test_support.hpp"
 
@@ -493,4 +494,21 @@ TEST_CASE("a store failure is a temporary 452 4.3.1 for every recipient") {
         CHECK(d.reply.status == EnhancedStatus{4, 3, 1});
     }
     CHECK(h.all_tickets().empty());
+}
+
+TEST_CASE("a message the milter marked unauthenticated (signed) gets no ticket rights") {
+    Harness h(NotEnabledPolicy::Redirect);
+    ParsedMessage mark;
+    mark.headers = {{"X-Deskgate-Auth", "unauthenticated"}};
+    const std::string sig = sign_control_headers(h.config.global.secret, canonical_control_headers(mark));
+    const std::string raw = "From: eve@lenient.example\nSubject: hi\nMessage-ID: <e1@lenient.example>\n"
+                            "X-Deskgate-Auth: unauthenticated\nX-Deskgate-Signature: " + sig + "\n\nbody\n";
+    auto p = h.deliver_raw(raw, {"support@helpdesk.example.com"}, "eve@lenient.example");
+    CHECK(only(p).verdict == Verdict::Redirected);
+    CHECK(h.all_tickets().empty());
+    // the same mark without our signature is stripped: an ordinary ticket
+    const std::string forged = "From: eve@lenient.example\nSubject: hi\nMessage-ID: <e2@lenient.example>\n"
+                               "X-Deskgate-Auth: unauthenticated\n\nbody\n";
+    p = h.deliver_raw(forged, {"support@helpdesk.example.com"}, "eve@lenient.example");
+    CHECK(only(p).verdict == Verdict::NewTicket);
 }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "config/load.hpp"
+#include "core/authenticity.hpp"
 #include "milter/door.hpp"
 #include "test_support.hpp"
 
@@ -139,4 +140,52 @@ TEST_CASE("the limiter forgets the least recently seen senders first") {
     CHECK(limiter.allow("c", 2));  // evicts b (a was seen more recently)
     CHECK(limiter.allow("b", 3));  // b starts afresh
     CHECK(SenderRateLimiter(0, 10).allow("x", 1));
+}
+
+TEST_CASE("Authentication-Results from a trusted verifier") {
+    const Config& c = *config();
+    auto msg = [](const std::string& ar) {
+        ParsedMessage m;
+        m.headers = {{"Authentication-Results", ar}};
+        return m;
+    };
+    CHECK(sender_authenticated(c, msg("mx.test.example; dmarc=pass (p=reject) header.from=secure.example"), "secure.example", false));
+    CHECK(sender_authenticated(c, msg("mx.test.example 1; dkim=pass header.d=secure.example header.s=s1"), "secure.example", false));
+    CHECK(sender_authenticated(c, msg("mx.test.example; spf=pass smtp.mailfrom=bob@secure.example"), "secure.example", false));
+    CHECK_FALSE(sender_authenticated(c, msg("evil.example; dmarc=pass header.from=secure.example"), "secure.example", false));
+    CHECK_FALSE(sender_authenticated(c, msg("mx.test.example; dkim=pass header.d=other.example"), "secure.example", false));
+    CHECK_FALSE(sender_authenticated(c, msg("mx.test.example; dmarc=fail header.from=secure.example"), "secure.example", false));
+    CHECK_FALSE(sender_authenticated(c, msg("mx.test.example; spf=pass smtp.mailfrom=x@notsecure.example"), "secure.example", false));
+    CHECK(sender_authenticated(c, ParsedMessage{}, "secure.example", true));  // SMTP AUTH
+}
+
+TEST_CASE("customers requiring authenticated senders: refuse, or mark for no ticket rights") {
+    InboundDoor door(config());
+    door.sender("<bob@secure.example>");
+    CHECK_FALSE(door.recipient("<support@helpdesk.example.com>"));
+    door.header("From", "bob@secure.example");
+    auto r = door.end_of_message();
+    REQUIRE(r);
+    CHECK(r->reply.status == EnhancedStatus{5, 7, 1});
+    CHECK(r->reply.text == "sender address <bob@secure.example> could not be authenticated");
+
+    door.sender("<bob@secure.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("Authentication-Results", "mx.test.example; dmarc=pass header.from=secure.example");
+    door.header("From", "bob@secure.example");
+    CHECK_FALSE(door.end_of_message());
+
+    door.sender("<bob@secure.example>", /*smtp_auth=*/true);
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("From", "bob@secure.example");
+    CHECK_FALSE(door.end_of_message());
+
+    door.sender("<eve@lenient.example>");
+    door.recipient("<support@helpdesk.example.com>");
+    door.header("From", "eve@lenient.example");
+    // the test config refuses mail without ticket rights (not_enabled_policy = refuse)
+    r = door.end_of_message();
+    REQUIRE(r);
+    CHECK(r->reply.status == EnhancedStatus{5, 7, 1});
+    CHECK(door.mark_unauthenticated());
 }
