@@ -63,14 +63,16 @@ std::string with_token(const Config& config, std::string_view address, TicketKey
 
 std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTagMatcher& tags,
                                           const ParsedMessage& headers, std::string_view envelope_sender,
-                                          const std::vector<std::string>& recipients) {
+                                          const std::vector<std::string>& recipients,
+                                          std::optional<TicketKey> by_reference) {
     OutboundPlan plan;
-    // The ticket: a helpdesk client's header, else the subject tag.
+    // The ticket: a helpdesk client's header, else the subject tag, else what the mail replies to.
     if (auto h = headers.header("X-Deskgate-Ticket")) plan.ticket = parse_ticket_key(header_safe(*h));
     if (!plan.ticket) {
         const auto found = tags.find(headers.subject);
         if (!found.empty()) plan.ticket = found.front();
     }
+    if (!plan.ticket) plan.ticket = by_reference;
     // The customer: the first recipient that belongs to one.
     const Customer* customer = nullptr;
     for (const std::string& r : recipients) {

@@ -34,9 +34,12 @@ struct OutboundPlan {
 
 // `headers` is the parsed header block of the staff mail. nullopt: not helpdesk mail (no
 // customer recipient and no ticket), left untouched.
+// `by_reference`, when given, is the ticket the mail's In-Reply-To/References name in the
+// store (looked up by the caller); it is used when neither the header nor the tag names one.
 std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTagMatcher& tags,
                                           const ParsedMessage& headers, std::string_view envelope_sender,
-                                          const std::vector<std::string>& recipients);
+                                          const std::vector<std::string>& recipients,
+                                          std::optional<TicketKey> by_reference = std::nullopt);
 
 // A header value made safe: CR, LF and other control characters become spaces, trimmed.
 std::string header_safe(std::string_view value);

@@ -1,5 +1,5 @@
 // main.cpp - deskgate-milter (inbound mode): libmilter glue around InboundDoor.
-//   deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--foreground] [--socket-mode OCTAL]
+//   deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--store PATH] [--foreground] [--socket-mode OCTAL]
 // Each SMTP connection gets its own InboundDoor; decisions are logged one line each with the
 // MTA's queue id ({i}) when it is known.
 #include <libmilter/mfapi.h>
@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -24,6 +25,7 @@
 #include "core/authenticity.hpp"
 #include "core/classify.hpp"
 #include "core/outbound.hpp"
+#include "core/store.hpp"
 #include "core/token.hpp"
 #include "milter/door.hpp"
 
@@ -53,6 +55,7 @@ enum class Mode { Inbound, Outbound, Auto };
 
 struct Milter {
     std::string config_path;
+    std::optional<Store> store;  // read-only, for In-Reply-To/References of staff replies
     Mode mode = Mode::Auto;
     mutable std::mutex mutex;
     std::shared_ptr<const Loaded> loaded;
@@ -247,7 +250,23 @@ void set_header(SMFICTX* ctx, const ParsedMessage& headers, const char* name, co
 
 sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
     const ParsedMessage headers = parse_message(c->header_block + "\r\n");
-    const auto plan = plan_outbound(c->loaded->config, c->loaded->tags, headers, c->sender, c->recipients);
+    // What the reply answers, from the ticket store (when the milter runs beside it).
+    std::optional<TicketKey> by_reference;
+    if (g_milter->store) {
+        std::vector<std::string> ids = headers.in_reply_to;
+        ids.insert(ids.end(), headers.references.rbegin(), headers.references.rend());
+        const auto err = g_milter->store->read([&](const ReadTxn& txn) {
+            for (const std::string& mid : ids) {
+                const auto refs = txn.find_message_id(mid);
+                if (!refs.empty()) {
+                    by_reference = refs.front().ticket;
+                    return;
+                }
+            }
+        });
+        if (err) log_warning("{}: outbound: ticket store: {}", queue_id(ctx), err->message);
+    }
+    const auto plan = plan_outbound(c->loaded->config, c->loaded->tags, headers, c->sender, c->recipients, by_reference);
     const std::string id = queue_id(ctx);
     if (!plan) {
         log_info("{}: outbound: from=<{}>: no customer recipient and no ticket, unchanged", id, c->sender);
@@ -312,11 +331,13 @@ int main(int argc, char** argv) {
     bool foreground = false;
     unsigned socket_mode = 0660;
     Mode mode = Mode::Auto;
+    std::string store_path;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (a == "--config" && i + 1 < argc) config_path = argv[++i];
         else if (a == "--socket" && i + 1 < argc) socket = argv[++i];
         else if (a == "--foreground") foreground = true;
+        else if (a == "--store" && i + 1 < argc) store_path = argv[++i];
         else if (a == "--mode" && i + 1 < argc) {
             const std::string_view m = argv[++i];
             mode = m == "inbound" ? Mode::Inbound : m == "outbound" ? Mode::Outbound : m == "auto" ? Mode::Auto : Mode{-1};
@@ -327,7 +348,7 @@ int main(int argc, char** argv) {
         }
         else if (a == "--socket-mode" && i + 1 < argc) socket_mode = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 8));
         else {
-            fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--foreground] [--socket-mode OCTAL]\n");
+            fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--store PATH] [--foreground] [--socket-mode OCTAL]\n");
             return kExitUsage;
         }
     }
@@ -344,6 +365,14 @@ int main(int argc, char** argv) {
     state.config_path = config_path;
     state.loaded = std::make_shared<const Loaded>(std::move(*loaded.config));
     state.mode = mode;
+    if (!store_path.empty()) {
+        auto opened = Store::open(Store::Options{store_path, 64ull << 20, true});
+        if (auto* err = std::get_if<StoreError>(&opened)) {
+            fmt::print(stderr, "deskgate-milter: {}\n", err->message);
+            return kExitTempFail;
+        }
+        state.store.emplace(std::move(std::get<Store>(opened)));
+    }
     g_milter = &state;
 
     smfiDesc desc{};

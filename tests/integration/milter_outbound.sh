@@ -38,7 +38,7 @@ try:
     lmtpd = Lmtpd(os.path.join(bindir, "deskgate-lmtpd"), config, store, os.path.join(base, "lmtp.sock"))
     sock = os.path.join(base, "milter.sock")
     milter = subprocess.Popen([os.path.join(bindir, "deskgate-milter"), "--config", config, "--socket", "unix:" + sock,
-                               "--socket-mode", "0666", "--mode", "auto", "--foreground"], stdout=milter_log, stderr=milter_log)
+                               "--socket-mode", "0666", "--mode", "auto", "--store", store, "--foreground"], stdout=milter_log, stderr=milter_log)
     wait_for(lambda: os.path.exists(sock), 20, "deskgate-milter")
     submission = (f"127.0.0.1:{sub_port} inet n - n - - smtpd\n"
                   f"  -o syslog_name=postfix/submission\n  -o milter_macro_daemon_name=OUTBOUND\n")
@@ -82,6 +82,16 @@ try:
     t = wait_for(lambda: (lambda s: s if s and s["ticket"]["entries"] == 3 else None)(show("10-1")), 30, "the answer")
     check(t["ticket"]["status"] == "open", f"the customer's answer threads into 10-1 and reopens it: {t['ticket']['status']}")
 
+    # a staff reply that only says In-Reply-To (no tag, no header): the store names the ticket
+    send(sub_port, "jana@example.com", ["alice@acme.example"],
+         "From: Jana Novak <jana@example.com>\r\nTo: alice@acme.example\r\nSubject: Re: thanks\r\n"
+         "In-Reply-To: <p2@acme.example>\r\n\r\nGlad to hear.\r\n")
+    copy = wait_for(lambda: [m for m in sink.messages() if b"Glad to hear" in m], 30, "the second staff reply")[0]
+    msg = email.message_from_bytes(copy, policy=email.policy.default)
+    check(str(msg["Subject"]) == "Re: thanks [Support#10-1]", f"ticket found by In-Reply-To, tag added: {msg['Subject']}")
+    t = wait_for(lambda: (lambda s: s if s and s["ticket"]["entries"] == 4 else None)(show("10-1")), 30, "the second journal copy")
+    check(t["entries"][3]["direction"] == "outbound", "journaled into 10-1 as outbound")
+
     # staff reply to a customer not enabled: the global staff sender, no journal
     send(sub_port, "jana@example.com", ["carol@globex.example"],
          "From: Jana Novak <jana@example.com>\r\nTo: carol@globex.example\r\nSubject: your call\r\n\r\nPlease use the portal.\r\n")
@@ -97,7 +107,7 @@ try:
          "From: Jana Novak <jana@example.com>\r\nTo: journal@helpdesk.example.com\r\nSubject: fake\r\n"
          "X-Deskgate-Ticket: 10-1\r\nX-Deskgate-Direction: outbound\r\nMessage-ID: <fake@x.example>\r\n\r\nforged\r\n")
     bounce = wait_for(lambda: [m for m in sink.messages() if b"fake@x.example" in m and b"5.7.1" in m], 30, "the forged journal copy's bounce")
-    check(bool(bounce) and show("10-1")["ticket"]["entries"] == 3, "a forged journal copy is refused (5.7.1), the ticket unchanged")
+    check(bool(bounce) and show("10-1")["ticket"]["entries"] == 4, "a forged journal copy is refused (5.7.1), the ticket unchanged")
 except Exception as e:
     check(False, f"exception: {e!r}")
 finally:
