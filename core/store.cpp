@@ -608,39 +608,7 @@ std::optional<StoreError> Store::read(const std::function<void(const ReadTxn&)>&
 }
 
 std::optional<StoreError> Store::write(const std::function<void(WriteTxn&)>& fn) {
-    if (impl_->read_only)
-        return StoreError{fmt::format("store {}: opened read-only", impl_->path.string()), true, false};
-    for (int attempt = 0; attempt < 64; ++attempt) {
-        std::uint64_t seen = 0;
-        try {
-            std::shared_lock lock(impl_->resize);
-            seen = impl_->map_size;
-            lmdb::Txn txn(impl_->env.get(), 0);
-            WriteTxnImpl view(txn.get(), impl_->dbis);
-            fn(view);
-            txn.commit();
-            return std::nullopt;
-        } catch (const lmdb::Error& e) {
-            try {
-                if (e.code() == MDB_MAP_FULL) {
-                    impl_->grow(seen);
-                    continue;
-                }
-                if (e.code() == MDB_MAP_RESIZED) {
-                    impl_->adopt_new_size();
-                    continue;
-                }
-            } catch (const std::exception& e2) {
-                return error_from(e2, impl_->path);
-            }
-            return error_from(e, impl_->path);
-        } catch (const codec::Error& e) {
-            return error_from(e, impl_->path);
-        } catch (const std::exception& e) {
-            return StoreError{e.what(), true, true};
-        }
-    }
-    return StoreError{fmt::format("store {}: could not make room", impl_->path.string()), true, false};
+    return write_each({fn}).front();
 }
 
 std::vector<std::optional<StoreError>> Store::write_each(
