@@ -21,7 +21,8 @@ namespace {
 using codec::Reader;
 using codec::Writer;
 
-constexpr std::uint8_t kRecordFormat = 1;
+// Format 2 added the ticket deadlines; format 1 records still read (deadlines 0).
+constexpr std::uint8_t kRecordFormat = 2;
 constexpr std::size_t kMaxPlainKey = 400;         // longer ids are keyed by their SHA-256
 constexpr std::uint64_t kMaxMapSize = 1ull << 40;  // 1 TiB: stop doubling there
 
@@ -54,8 +55,10 @@ std::string u64_key(std::uint64_t v) {
 }
 
 void begin_record(Writer& w) { w.u8(kRecordFormat); }
-void check_record(Reader& r) {
-    if (r.u8() != kRecordFormat) throw codec::Error("corrupt record: unknown record format");
+std::uint8_t check_record(Reader& r) {
+    const std::uint8_t format = r.u8();
+    if (format < 1 || format > kRecordFormat) throw codec::Error("corrupt record: unknown record format");
+    return format;
 }
 void end_record(const Reader& r) {
     if (!r.done()) throw codec::Error("corrupt record: trailing bytes");
@@ -94,12 +97,14 @@ std::string encode(const Ticket& t) {
     w.u32(static_cast<std::uint32_t>(t.referrals.size()));
     for (auto q : t.referrals) w.u32(q);
     w.u32(t.entry_count);
+    w.i64(t.reaction_due);
+    w.i64(t.resolution_due);
     return w.data();
 }
 
 Ticket decode_ticket(std::string_view bytes) {
     Reader r(bytes);
-    check_record(r);
+    const std::uint8_t format = check_record(r);
     Ticket t;
     t.key = get_key(r);
     t.queue = r.u32();
@@ -122,6 +127,10 @@ Ticket decode_ticket(std::string_view bytes) {
     const auto n = r.count();
     for (std::uint32_t i = 0; i < n; ++i) t.referrals.push_back(r.u32());
     t.entry_count = r.u32();
+    if (format >= 2) {
+        t.reaction_due = r.i64();
+        t.resolution_due = r.i64();
+    }
     end_record(r);
     return t;
 }
@@ -276,7 +285,7 @@ OutboxItem decode_outbox(std::string_view bytes) {
 
 struct Dbis {
     MDB_dbi meta = 0, tickets = 0, entries = 0, raw = 0, msgids = 0, sequences = 0, contacts = 0,
-            outbox = 0;
+            outbox = 0, generated = 0;
 };
 
 class ReadTxnImpl : public ReadTxn {
@@ -356,6 +365,17 @@ public:
         return out;
     }
 
+    std::size_t generated_since(std::string_view address, std::int64_t since) const override {
+        auto v = get(db_.generated, key_text(address));
+        if (!v) return 0;
+        Reader r(*v);
+        const std::uint32_t n = r.count();
+        std::size_t count = 0;
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (r.i64() >= since) ++count;
+        return count;
+    }
+
     std::vector<OutboxItem> outbox() const override {
         std::vector<OutboxItem> out;
         lmdb::Cursor c(txn_, db_.outbox);
@@ -395,6 +415,31 @@ public:
     std::optional<Contact> contact(std::string_view a) const override { return read_.contact(a); }
     std::vector<Contact> contacts() const override { return read_.contacts(); }
     std::vector<OutboxItem> outbox() const override { return read_.outbox(); }
+    std::size_t generated_since(std::string_view a, std::int64_t since) const override {
+        return read_.generated_since(a, since);
+    }
+
+    void note_generated(std::string_view address, std::int64_t now) override {
+        std::vector<std::int64_t> times;
+        const std::string key = key_text(address);
+        MDB_val k = lmdb::val(key), d{};
+        const int rc = mdb_get(txn_, db_.generated, &k, &d);
+        if (rc == MDB_SUCCESS) {
+            Reader r(lmdb::view(d));
+            const std::uint32_t n = r.count();
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const std::int64_t t = r.i64();
+                if (t > now - 86400) times.push_back(t);
+            }
+        } else if (rc != MDB_NOTFOUND) {
+            lmdb::check(rc, "mdb_get");
+        }
+        times.push_back(now);
+        Writer w;
+        w.u32(static_cast<std::uint32_t>(times.size()));
+        for (std::int64_t t : times) w.i64(t);
+        put(db_.generated, key, w.data());
+    }
 
     TicketKey allocate_ticket(std::uint32_t queue) override {
         std::string key;
@@ -547,6 +592,7 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
         d.sequences = open_db("sequences", 0);
         d.contacts = open_db("contacts", 0);
         d.outbox = open_db("outbox", 0);
+        d.generated = open_db("generated", 0);
 
         MDB_val k = lmdb::val("schema"), v{};
         const int rc = mdb_get(txn.get(), d.meta, &k, &v);

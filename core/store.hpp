@@ -7,6 +7,7 @@
 //   sequences u32 queue BE         -> u32 last ticket sequence; "raw"/"outbox" -> u64 counters
 //   contacts  normalised address   -> Contact
 //   outbox    u64 BE               -> OutboxItem
+//   generated normalised address   -> times deskgate generated mail to it (last 24 hours)
 // Safe for several processes (a daemon writing while the CLI reads). Commits are durable
 // (fsync). MDB_MAP_FULL grows the map and retries the whole write; callers never see it.
 // Errors come back as StoreError values; nothing throws out of Store::read/write.
@@ -52,6 +53,9 @@ public:
     virtual std::optional<Contact> contact(std::string_view address) const = 0;
     virtual std::vector<Contact> contacts() const = 0;
     virtual std::vector<OutboxItem> outbox() const = 0;
+    // How many mails deskgate generated to `address` (acknowledgements, notifications) at or
+    // after `since`: the per-recipient limit that keeps auto-responders from looping.
+    virtual std::size_t generated_since(std::string_view address, std::int64_t since) const = 0;
 };
 
 // Write access; everything done through one WriteTxn commits together or not at all.
@@ -69,6 +73,8 @@ public:
     // Assigns item.id and stores it.
     virtual std::uint64_t add_outbox(OutboxItem& item) = 0;
     virtual void update_outbox(const OutboxItem& item) = 0;
+    // Records one generated mail to `address` at `now` (entries older than a day are dropped).
+    virtual void note_generated(std::string_view address, std::int64_t now) = 0;
 };
 
 class Store {

@@ -41,6 +41,8 @@ struct Ticket {
     std::optional<TicketKey> linked_from;   // opened as the follow-up of a closed ticket
     std::vector<std::uint32_t> referrals;   // other queues the opening mail was addressed to
     std::uint32_t entry_count = 0;
+    std::int64_t reaction_due = 0;          // business-hours deadlines set at creation (0 = none)
+    std::int64_t resolution_due = 0;
 };
 
 enum class Direction : std::uint8_t { Inbound, Outbound, Internal };

@@ -392,3 +392,27 @@ TEST_CASE("group commit: one failing write rolls back alone, the others commit t
         CHECK(txn.raw(1) == big);
     }));
 }
+
+TEST_CASE("generated-mail counts per address, pruned after a day; ticket deadlines round-trip") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s");
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        txn.note_generated("alice@acme.example", 1000);
+        txn.note_generated("alice@acme.example", 2000);
+        txn.note_generated("alice@acme.example", 90000);  // drops 1000 and 2000 (older than a day)
+        Ticket t = sample_ticket({10, 1});
+        t.reaction_due = 5000;
+        t.resolution_due = 6000;
+        txn.put_ticket(t);
+    }));
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        CHECK(txn.generated_since("alice@acme.example", 0) == 1);
+        CHECK(txn.generated_since("alice@acme.example", 90000) == 1);
+        CHECK(txn.generated_since("alice@acme.example", 90001) == 0);
+        CHECK(txn.generated_since("bob@acme.example", 0) == 0);
+        auto t = txn.ticket({10, 1});
+        REQUIRE(t);
+        CHECK(t->reaction_due == 5000);
+        CHECK(t->resolution_due == 6000);
+    }));
+}
