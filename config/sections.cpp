@@ -124,7 +124,7 @@ void Loader::read_global(const toml::table& t) {
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
                    "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
-                   "trusted_authserv_ids"});
+                   "trusted_authserv_ids", "generated_mail_limit"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -162,6 +162,7 @@ void Loader::read_global(const toml::table& t) {
     if (auto v = r.size("max_message_size")) g.max_message_size = *v;
     if (auto v = r.strings("trusted_authserv_ids"))
         for (const std::string& id : *v) g.trusted_authserv_ids.push_back(lower(id));
+    if (auto v = r.integer("generated_mail_limit", 0, 1000)) g.generated_mail_limit = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("sender_rate_limit", 0, 1000000)) g.sender_rate_limit = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("sender_rate_window", 1, 30 * 86400)) g.sender_rate_window = *v;
     if (auto v = r.integer("max_received_headers", 1, 1000)) g.max_received_headers = static_cast<std::uint32_t>(*v);
@@ -348,7 +349,7 @@ void Loader::read_queue(const toml::table& t) {
                   {"number", "name", "description", "active", "address", "forwarding", "comment_address",
                    "sender_address", "display_name", "reply_to", "signature", "default_category",
                    "default_priority", "calendar", "ack_in_hours", "ack_after_hours",
-                   "autoreply_exceptions", "never_cc", "create_unknown_contacts",
+                   "autoreply_exceptions", "never_cc", "create_unknown_contacts", "reaction_minutes", "resolution_minutes",
                    "status_on_customer_reply", "on_closed_reply", "reopen_days", "subject_tag"});
     Queue q;
     q.where = r.where();
@@ -432,6 +433,8 @@ void Loader::read_queue(const toml::table& t) {
             else q.never_cc.push_back(std::move(n));
         }
     if (auto v = r.boolean("create_unknown_contacts")) q.create_unknown_contacts = *v;
+    if (auto v = r.integer("reaction_minutes", 0, 10000000)) q.reaction_minutes = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("resolution_minutes", 0, 10000000)) q.resolution_minutes = static_cast<std::uint32_t>(*v);
     if (auto v = r.choice("status_on_customer_reply", {"new", "open", "waiting"}))
         q.status_on_customer_reply = *ticket_status_from(*v);
     if (auto v = r.choice("on_closed_reply", {"reopen", "new_ticket", "refuse"}))

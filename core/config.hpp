@@ -45,6 +45,7 @@ struct Global {
     std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes; larger mail gets 5.3.4
     std::uint32_t max_received_headers = 30;               // more than that: a loop (5.4.6)
     std::vector<std::string> trusted_authserv_ids;         // Authentication-Results we believe (lower case)
+    std::uint32_t generated_mail_limit = 3;                // mails we generate per recipient and hour
     std::uint32_t sender_rate_limit = 60;                  // helpdesk messages per sender and window (0 = off)
     std::int64_t sender_rate_window = 3600;                // seconds
     std::vector<std::string> priorities{"low", "normal", "high", "urgent"};
@@ -102,6 +103,8 @@ struct Queue {
     std::string calendar;               // name of a Calendar ("" = always in hours)
     std::string ack_in_hours;           // acknowledgement templates ("" = none)
     std::string ack_after_hours;
+    std::uint32_t reaction_minutes = 0;   // business minutes to the first reaction (0 = no deadline)
+    std::uint32_t resolution_minutes = 0; // business minutes to the resolution
     std::vector<std::string> autoreply_exceptions;  // patterns: *, ?, bare domain
     std::vector<std::string> never_cc;  // normalised addresses never copied into CC
     bool create_unknown_contacts = false;

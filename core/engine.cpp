@@ -12,8 +12,10 @@
 #include <fmt/format.h>
 
 #include "core/address.hpp"
+#include "core/acknowledgement.hpp"
 #include "core/admission.hpp"
 #include "core/authenticity.hpp"
+#include "core/business_hours.hpp"
 #include "core/classify.hpp"
 #include "core/lifecycle.hpp"
 #include "core/queue_resolver.hpp"
@@ -338,10 +340,29 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
             c.created = now;
             tp.new_contact = std::move(c);
         }
+        // The acknowledgement: in- or after-hours template of the queue, unless suppressed.
+        const Calendar* calendar = tq.calendar.empty() ? nullptr : config_.calendar_named(tq.calendar);
+        tp.ack_in_hours = calendar ? BusinessCalendar(*calendar).in_hours(now) : true;
+        tp.ack_recipient = acknowledgement_recipient(msg, envelope_sender);
+        if (needs_approval) {
+            tp.ack_note = "acknowledgement after approval";
+        } else if (acknowledgement_template(tq, tp.ack_in_hours).empty()) {
+            tp.ack_note = fmt::format("no {} acknowledgement template", tp.ack_in_hours ? "in-hours" : "after-hours");
+        } else {
+            const std::size_t recent = tp.ack_recipient.empty() ? 0 : txn.generated_since(tp.ack_recipient, now - 3600);
+            tp.ack_note = acknowledgement_suppressed(config_, tq, msg, envelope_sender, recent);
+            tp.acknowledge = tp.ack_note.empty();
+            if (tp.acknowledge)
+                tp.ack_note = fmt::format("acknowledged to {} ({})", tp.ack_recipient,
+                                          tp.ack_in_hours ? "in hours" : "after hours");
+            else
+                tp.ack_note = "no acknowledgement: " + tp.ack_note;
+        }
         std::string text = why;
         if (needs_approval) text += ", awaiting approval by the customer's approvers";
         if (tp.new_contact) text += ", new contact " + plan.sender;
         if (!tp.category.empty()) text += ", category " + tp.category;
+        text += ", " + tp.ack_note;
         tp.explanation = text;
         settle(Verdict::NewTicket, text, "ticket created");
         plan.store_raw = true;
@@ -455,11 +476,43 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
         t.updated = now;
         t.linked_from = tp.linked_from;
         t.referrals = tp.referrals;
+        // Deadlines in business time of the queue's calendar (around the clock without one).
+        const Calendar* calendar = q.calendar.empty() ? nullptr : config_.calendar_named(q.calendar);
+        std::optional<BusinessCalendar> business;
+        if (calendar) business.emplace(*calendar);
+        auto due = [&](std::uint32_t minutes) -> std::int64_t {
+            if (minutes == 0) return 0;
+            return business ? business->add_business_minutes(now, minutes) : now + std::int64_t{minutes} * 60;
+        };
+        t.reaction_due = due(q.reaction_minutes);
+        t.resolution_due = due(q.resolution_minutes);
         txn.put_ticket(t);
         key = t.key;
         TicketEntry e = entry_for(t.key, EntryKind::Message, Direction::Inbound);
         txn.append_entry(e);
         add_referral_entries(t.key, tp.referrals);
+        if (tp.acknowledge) {
+            // In the same transaction as the ticket: a crash can neither lose nor double it.
+            AcknowledgementInput ack;
+            ack.config = &config_;
+            ack.queue = &q;
+            ack.ticket = &t;
+            ack.customer = config_.customer_by_id(t.customer_id);
+            ack.original = &msg;
+            ack.recipient = tp.ack_recipient;
+            ack.in_hours = tp.ack_in_hours;
+            ack.now = now;
+            OutboxItem item;
+            item.kind = "ack";
+            item.sender = q.sender_address;
+            item.recipients = {tp.ack_recipient};
+            item.raw_id = txn.put_raw(build_acknowledgement(ack));
+            item.ticket = t.key;
+            item.created = now;
+            item.next_attempt = now;
+            txn.add_outbox(item);
+            txn.note_generated(tp.ack_recipient, now);
+        }
         break;
     }
     case TicketPlan::Kind::Append:

@@ -73,6 +73,11 @@ struct TicketPlan {
     std::vector<std::string> participants_to_add;
     bool automated = false;              // auto-reply: joins, never changes status or owner
     Direction direction = Direction::Inbound;  // Outbound: a journaled staff reply
+    // Create: the acknowledgement (BRIEF rule 6), decided in plan(), written by apply().
+    bool acknowledge = false;
+    bool ack_in_hours = true;
+    std::string ack_recipient;
+    std::string ack_note;                // why none goes out, or "in hours" / "after hours"
     std::optional<Contact> new_contact;
     std::string explanation;
 };

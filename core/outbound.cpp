@@ -8,49 +8,14 @@
 
 #include "core/address.hpp"
 #include "core/classify.hpp"
+#include "core/header_encoding.hpp"
 #include "core/sender_identity.hpp"
 #include "core/template.hpp"
 #include "core/token.hpp"
 
 namespace deskgate {
 
-std::string header_safe(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (char c : value) {
-        const auto u = static_cast<unsigned char>(c);
-        out.push_back(u < 0x20 || u == 0x7F ? ' ' : c);
-    }
-    const auto b = out.find_first_not_of(' ');
-    if (b == std::string::npos) return {};
-    return out.substr(b, out.find_last_not_of(' ') - b + 1);
-}
-
 namespace {
-
-// "Display Name" <address>, the name quoted (RFC 5322 quoted-string) or RFC 2047-encoded
-// when it is not plain ASCII.
-std::string mailbox(std::string_view name, std::string_view address) {
-    const std::string safe = header_safe(name);
-    if (safe.empty()) return fmt::format("<{}>", address);
-    bool ascii = true;
-    for (char c : safe) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-    if (!ascii) {
-        std::string encoded;
-        for (unsigned char c : safe) {
-            if (std::isalnum(c)) encoded.push_back(static_cast<char>(c));
-            else if (c == ' ') encoded.push_back('_');
-            else encoded += fmt::format("={:02X}", c);
-        }
-        return fmt::format("=?UTF-8?Q?{}?= <{}>", encoded, address);
-    }
-    std::string quoted;
-    for (char c : safe) {
-        if (c == '"' || c == '\\') quoted.push_back('\\');
-        quoted.push_back(c);
-    }
-    return fmt::format("\"{}\" <{}>", quoted, address);
-}
 
 std::string with_token(const Config& config, std::string_view address, TicketKey ticket) {
     const auto at = address.find('@');
@@ -107,14 +72,14 @@ std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTag
     if (customer && !customer->email_tickets) {
         // BRIEF rule 2: a person reads the answer, it does not come back into the helpdesk.
         if (!config.global.staff_sender.empty()) {
-            plan.from = mailbox(staff ? staff->name : std::string(), config.global.staff_sender);
+            plan.from = format_mailbox(staff ? staff->name : std::string(), config.global.staff_sender);
             plan.reply_to = config.global.staff_sender;
         }
         plan.explanation = fmt::format("customer {} not enabled: From/Reply-To {}", customer->id,
                                        config.global.staff_sender);
     } else if (queue) {
         const std::string display = render_template(queue->display_name_template, lookup, TemplateContext::Header);
-        plan.from = mailbox(display, queue->sender_address);
+        plan.from = format_mailbox(display, queue->sender_address);
         plan.reply_to = plan.ticket ? with_token(config, queue->reply_to, *plan.ticket) : queue->reply_to;
         plan.explanation = fmt::format("{}{}: From {} via queue {}", customer ? "customer " + customer->id : "no customer",
                                        plan.ticket ? ", ticket " + to_string(*plan.ticket) : "", queue->sender_address,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/header_encoding.hpp"
 #include "core/message.hpp"
 #include "core/threading.hpp"
 #include "core/ticket.hpp"
@@ -40,8 +41,5 @@ std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTag
                                           const ParsedMessage& headers, std::string_view envelope_sender,
                                           const std::vector<std::string>& recipients,
                                           std::optional<TicketKey> by_reference = std::nullopt);
-
-// A header value made safe: CR, LF and other control characters become spaces, trimmed.
-std::string header_safe(std::string_view value);
 
 }  // namespace deskgate

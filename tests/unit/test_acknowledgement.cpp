@@ -1,0 +1,150 @@
+// test_acknowledgement.cpp - BRIEF rule 6 on the example config: every suppression rule, both
+// templates (an injected clock in and out of the office calendar, a holiday), the message's
+// headers, and the engine writing the acknowledgement to the outbox with the ticket, deadlines
+// in business time.
+#include <doctest/doctest.h>
+
+#include "config/load.hpp"
+#include "core/acknowledgement.hpp"
+#include "core/engine.hpp"
+
+#include <fmt/format.h>
+#include "test_support.hpp"
+
+using namespace deskgate;
+using deskgate::test::source_dir;
+using deskgate::test::TempDir;
+
+namespace {
+
+const Config& example() {
+    static const Config c = [] {
+        LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
+        REQUIRE(r.config);
+        return std::move(*r.config);
+    }();
+    return c;
+}
+const Queue& support() { return *example().queue_by_num(10); }
+
+constexpr std::int64_t kTue0900 = 1795507200;     // 2026-11-24 09:00 Prague: in hours
+constexpr std::int64_t kTue1700 = 1795536000;     // after hours
+constexpr std::int64_t kHoliday1000 = 1798102800; // 2026-12-24 10:00: a holiday
+
+ParsedMessage mail(const std::string& extra_headers, const std::string& from = "Alice <alice@acme.example>") {
+    return parse_message("From: " + from + "\r\nTo: support@helpdesk.example.com\r\nSubject: Printer\r\n"
+                         "Message-ID: <m1@acme.example>\r\n" + extra_headers + "\r\nhello\r\n");
+}
+
+std::string why(const std::string& headers, const std::string& envelope = "alice@acme.example",
+                std::size_t recent = 0, const std::string& from = "Alice <alice@acme.example>") {
+    return acknowledgement_suppressed(example(), support(), mail(headers, from), envelope, recent);
+}
+
+}  // namespace
+
+TEST_CASE("suppression rules") {
+    CHECK(why("") == "");
+    CHECK(why("", "") == "null sender");
+    CHECK(why("", "alice@acme.example", 0, "robot@noreply.example.net").find("exception") != std::string::npos);
+    CHECK(why("", "x@example.org", 0, "someone@mail.example.org").find("exception") != std::string::npos);
+    CHECK(why("Reply-To: bot@noreply.example.net\r\n").find("Reply-To") != std::string::npos);
+    CHECK(why("", "alice@acme.example", 0, "MAILER-DAEMON@acme.example") != "");
+    CHECK(why("", "alice@acme.example", 0, "postmaster@acme.example") != "");
+    CHECK(why("", "alice@acme.example", 0, "list-request@acme.example") != "");
+    CHECK(why("", "alice@acme.example", 0, "owner-list@acme.example") != "");
+    CHECK(why("Auto-Submitted: auto-replied\r\n") != "");
+    CHECK(why("Auto-Submitted: no\r\n") == "");
+    CHECK(why("Precedence: bulk\r\n") != "");
+    CHECK(why("Precedence: list\r\n") != "");
+    CHECK(why("Precedence: junk\r\n") != "");
+    CHECK(why("List-Id: <x.list.example>\r\n") != "");
+    CHECK(why("List-Unsubscribe: <mailto:u@list.example>\r\n") != "");
+    CHECK(why("X-Auto-Response-Suppress: All\r\n") != "");
+    CHECK(why("X-Auto-Response-Suppress: AutoReply\r\n") != "");
+    CHECK(why("X-Autoreply: yes\r\n") != "");
+    CHECK(why("X-Autorespond: yes\r\n") != "");
+    CHECK(why("X-Mail-Autoreply: yes\r\n") != "");
+    CHECK(why("X-Deskgate-Loop: elsewhere.example\r\n").find("our own mail") != std::string::npos);
+    CHECK(why("", "alice@acme.example", 3).find("limit 3") != std::string::npos);
+    CHECK(why("", "alice@acme.example", 2) == "");
+    CHECK(why("", "x@y.example", 0, "billing@helpdesk.example.com").find("own addresses") != std::string::npos);
+}
+
+TEST_CASE("the acknowledgement message: template for the hour, headers, stable Message-ID") {
+    const ParsedMessage original = mail("References: <r0@acme.example>\r\n");
+    Ticket t;
+    t.key = {10, 7};
+    t.subject = "Printer";
+    t.created = kTue0900;
+    t.reaction_due = kTue0900 + 4 * 3600;
+    AcknowledgementInput in;
+    in.config = &example();
+    in.queue = &support();
+    in.ticket = &t;
+    in.customer = example().customer_by_id("acme");
+    in.original = &original;
+    in.recipient = "alice@acme.example";
+    in.now = kTue0900;
+    in.in_hours = true;
+    const std::string day = build_acknowledgement(in);
+    in.in_hours = false;
+    const std::string night = build_acknowledgement(in);
+    CHECK(day.find("filed it as [Support#10-7]") != std::string::npos);
+    CHECK(day.find("We will get back to you by") != std::string::npos);  // the deadline section
+    CHECK(night.find("outside our office hours") != std::string::npos);
+    const ParsedMessage m = parse_message(day);
+    CHECK(m.auto_submitted == "auto-replied");
+    CHECK(m.in_reply_to == std::vector<std::string>{"m1@acme.example"});
+    CHECK(m.references == std::vector<std::string>{"r0@acme.example", "m1@acme.example"});
+    CHECK(m.subject == "Re: Printer [Support#10-7]");
+    REQUIRE(m.from);
+    CHECK(m.from->address == "support@helpdesk.example.com");
+    REQUIRE(m.reply_to.size() == 1);
+    CHECK(m.reply_to[0].address.starts_with("support+t10-7-"));
+    CHECK(m.message_id == acknowledgement_message_id(example(), {10, 7}));
+    CHECK(m.message_id == parse_message(night).message_id);
+    CHECK(m.header("X-Deskgate-Loop") == "helpdesk.example.com");
+    CHECK(m.text_body.find("Example Ltd.") != std::string::npos);  // the signature
+    CHECK(m.defects.empty());
+}
+
+TEST_CASE("the engine puts the acknowledgement in the outbox with the ticket") {
+    TempDir dir;
+    Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
+    const Engine engine(example());
+    auto deliver = [&](const std::string& raw, std::int64_t now) {
+        return engine.deliver(store, {"alice@acme.example", {"support@helpdesk.example.com"}, ""}, raw, now);
+    };
+    auto p = deliver("From: Alice <alice@acme.example>\r\nSubject: day\r\nMessage-ID: <d1@acme.example>\r\n\r\nx\r\n", kTue0900);
+    CHECK(p.recipients[0].explanation.find("acknowledged to alice@acme.example (in hours)") != std::string::npos);
+    p = deliver("From: Alice <alice@acme.example>\r\nSubject: night\r\nMessage-ID: <d2@acme.example>\r\n\r\nx\r\n", kTue1700);
+    CHECK(p.recipients[0].explanation.find("(after hours)") != std::string::npos);
+    p = deliver("From: Alice <alice@acme.example>\r\nSubject: xmas\r\nMessage-ID: <d3@acme.example>\r\n\r\nx\r\n", kHoliday1000);
+    CHECK(p.recipients[0].explanation.find("(after hours)") != std::string::npos);
+    p = deliver("From: Alice <alice@acme.example>\r\nSubject: list\r\nList-Id: <l.example>\r\nMessage-ID: <d4@acme.example>\r\n\r\nx\r\n", kTue0900);
+    CHECK(p.recipients[0].explanation.find("no acknowledgement: List-Id present") != std::string::npos);
+    // within the hour after the holiday one: the second and third still go, the fourth not
+    for (int i = 5; i <= 7; ++i)
+        p = deliver(fmt::format("From: Alice <alice@acme.example>\r\nSubject: more\r\nMessage-ID: <d{}@acme.example>\r\n\r\nx\r\n", i),
+                    kHoliday1000 + 60 * i);
+    CHECK(p.recipients[0].explanation.find("limit 3") != std::string::npos);
+
+    std::vector<OutboxItem> out;
+    std::optional<Ticket> first;
+    std::optional<std::string> raw;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        out = txn.outbox();
+        first = txn.ticket({10, 1});
+        if (!out.empty()) raw = txn.raw(out[0].raw_id);
+    }));
+    REQUIRE(out.size() == 5);
+    CHECK(out[0].kind == "ack");
+    CHECK(out[0].ticket == TicketKey{10, 1});
+    CHECK(out[0].recipients == std::vector<std::string>{"alice@acme.example"});
+    REQUIRE(raw);
+    CHECK(raw->find("Auto-Submitted: auto-replied") != std::string::npos);
+    REQUIRE(first);
+    CHECK(first->reaction_due == kTue0900 + 4 * 3600);          // 240 business minutes, same day
+    CHECK(first->resolution_due > first->reaction_due);
+}
