@@ -32,5 +32,6 @@ int cmd_tickets(const Args& args);
 int cmd_show(const Args& args);
 int cmd_raw(const Args& args);
 int cmd_check_config(const Args& args);
+int cmd_outbox(const Args& args);
 
 }  // namespace deskgate::cli

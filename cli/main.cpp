@@ -17,6 +17,7 @@ commands:
   show TICKET [--json]                      one ticket with its messages (TICKET: 10-42)
   raw TICKET [INDEX]                        the raw bytes of a ticket's message, as received
   check-config [PATH]                       validate the configuration
+  outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
 
 --config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
 --store overrides the config's global.store.
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
         run = cmd_show;
     } else if (command == "raw") {
         run = cmd_raw;
+    } else if (command == "outbox") {
+        spec.with_value.insert("state");
+        spec.flags.insert("send");
+        run = cmd_outbox;
     } else if (command == "check-config") {
         run = cmd_check_config;
     } else {

@@ -45,6 +45,7 @@ struct Global {
     std::uint64_t max_message_size = 50ull * 1024 * 1024;  // bytes; larger mail gets 5.3.4
     std::uint32_t max_received_headers = 30;               // more than that: a loop (5.4.6)
     std::vector<std::string> trusted_authserv_ids;         // Authentication-Results we believe (lower case)
+    std::vector<std::string> sendmail_command{"/usr/sbin/sendmail"};  // argv the outbox hands mail to
     std::uint32_t generated_mail_limit = 3;                // mails we generate per recipient and hour
     std::uint32_t sender_rate_limit = 60;                  // helpdesk messages per sender and window (0 = off)
     std::int64_t sender_rate_window = 3600;                // seconds

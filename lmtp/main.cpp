@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "common/outbox_worker.hpp"
 #include "config/load.hpp"
 #include "lmtp/committer.hpp"
 #include "common/log.hpp"
@@ -134,6 +135,11 @@ int main(int argc, char** argv) {
     server_options.max_sessions = options->max_sessions;
     if (!options->spool_dir.empty()) server_options.spool.dir = options->spool_dir;
     Server server(io, server_options, runtime, committer);
+    // Acknowledgements and redirects leave through sendmail(1), under the current config.
+    OutboxWorker outbox(store, [&server] {
+        const auto rt = server.runtime();
+        return std::shared_ptr<const Config>(rt, &rt->config);
+    });
     try {
         for (const ListenSpec& spec : specs) server.listen(spec);
     } catch (const std::exception& e) {
@@ -175,6 +181,7 @@ int main(int argc, char** argv) {
                 }
                 server.close();
                 committer.stop();
+                outbox.stop();
                 io.stop();
             }, asio::detached);
         });

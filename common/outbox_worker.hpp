@@ -1,0 +1,47 @@
+// outbox_worker.hpp - drains the outbox: every item that is due is handed to sendmail(1) and
+// its state written back (sent / retried with backoff / failed). Items are committed with the
+// ticket that caused them, so a crash before sending leaves them pending: they go out after the
+// restart, once. Runs in its own thread until stop().
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/config.hpp"
+#include "core/store.hpp"
+
+namespace deskgate {
+
+class OutboxWorker {
+public:
+    using ConfigSource = std::function<std::shared_ptr<const Config>()>;
+    OutboxWorker(Store& store, ConfigSource config, std::chrono::milliseconds interval = std::chrono::seconds(2));
+    ~OutboxWorker();
+    OutboxWorker(const OutboxWorker&) = delete;
+    OutboxWorker& operator=(const OutboxWorker&) = delete;
+
+    void wake();  // something new may be due
+    void stop();  // finishes the item being sent, then returns
+
+    // One pass over the due items (also used by `deskgate outbox --send`); returns how many
+    // were attempted.
+    static std::size_t drain(Store& store, const Config& config, std::int64_t now);
+
+private:
+    void run();
+
+    Store& store_;
+    ConfigSource config_;
+    std::chrono::milliseconds interval_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    bool woken_ = false;
+    std::thread thread_;
+};
+
+}  // namespace deskgate
