@@ -9,8 +9,8 @@ namespace deskgate {
 
 using namespace deskgate::log;
 
-OutboxWorker::OutboxWorker(Store& store, ConfigSource config, std::chrono::milliseconds interval)
-    : store_(store), config_(std::move(config)), interval_(interval), thread_([this] { run(); }) {}
+OutboxWorker::OutboxWorker(Store& store, ConfigSource config, std::int64_t time_offset, std::chrono::milliseconds interval)
+    : store_(store), config_(std::move(config)), time_offset_(time_offset), interval_(interval), thread_([this] { run(); }) {}
 
 OutboxWorker::~OutboxWorker() { stop(); }
 
@@ -73,7 +73,8 @@ void OutboxWorker::run() {
         const auto config = config_();
         if (!config) continue;
         const std::int64_t now =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() +
+            time_offset_;
         drain(store_, *config, now);
     }
 }

@@ -19,7 +19,9 @@ namespace deskgate {
 class OutboxWorker {
 public:
     using ConfigSource = std::function<std::shared_ptr<const Config>()>;
-    OutboxWorker(Store& store, ConfigSource config, std::chrono::milliseconds interval = std::chrono::seconds(2));
+    // `time_offset` shifts the worker's clock like the daemon's (a testing aid; normally 0).
+    OutboxWorker(Store& store, ConfigSource config, std::int64_t time_offset = 0,
+                 std::chrono::milliseconds interval = std::chrono::seconds(2));
     ~OutboxWorker();
     OutboxWorker(const OutboxWorker&) = delete;
     OutboxWorker& operator=(const OutboxWorker&) = delete;
@@ -36,6 +38,7 @@ private:
 
     Store& store_;
     ConfigSource config_;
+    std::int64_t time_offset_;
     std::chrono::milliseconds interval_;
     std::mutex mutex_;
     std::condition_variable cv_;

@@ -124,7 +124,7 @@ void Loader::read_global(const toml::table& t) {
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
                    "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
-                   "trusted_authserv_ids", "generated_mail_limit"});
+                   "trusted_authserv_ids", "generated_mail_limit", "sendmail_command"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -162,6 +162,12 @@ void Loader::read_global(const toml::table& t) {
     if (auto v = r.size("max_message_size")) g.max_message_size = *v;
     if (auto v = r.strings("trusted_authserv_ids"))
         for (const std::string& id : *v) g.trusted_authserv_ids.push_back(lower(id));
+    if (auto v = r.strings("sendmail_command")) {
+        if (v->empty() || v->front().empty() || v->front().front() != '/')
+            diag_.error(r.where("sendmail_command"), "'sendmail_command': expected an array starting with an absolute path, e.g. [\"/usr/sbin/sendmail\"]");
+        else
+            g.sendmail_command = *v;
+    }
     if (auto v = r.integer("generated_mail_limit", 0, 1000)) g.generated_mail_limit = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("sender_rate_limit", 0, 1000000)) g.sender_rate_limit = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("sender_rate_window", 1, 30 * 86400)) g.sender_rate_window = *v;

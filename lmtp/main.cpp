@@ -52,6 +52,7 @@ struct Options {
     std::string spool_dir;
     unsigned socket_mode = 0660;
     std::string socket_group;
+    std::int64_t time_offset = 0;
 };
 
 std::optional<Options> parse_options(int argc, char** argv) {
@@ -71,6 +72,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
         else if (a == "--max-sessions" && (v = value())) o.max_sessions = static_cast<std::size_t>(std::max(1, std::atoi(v->c_str())));
         else if (a == "--spool-dir" && (v = value())) o.spool_dir = *v;
         else if (a == "--socket-group" && (v = value())) o.socket_group = *v;
+        else if (a == "--time-offset" && (v = value())) o.time_offset = std::atoll(v->c_str());
         else if (a == "--socket-mode" && (v = value())) o.socket_mode = static_cast<unsigned>(std::strtoul(v->c_str(), nullptr, 8));
         else {
             fmt::print(stderr, "deskgate-lmtpd: bad argument '{}'\n{}", a, kUsage);
@@ -134,12 +136,13 @@ int main(int argc, char** argv) {
     ServerOptions server_options;
     server_options.max_sessions = options->max_sessions;
     if (!options->spool_dir.empty()) server_options.spool.dir = options->spool_dir;
+    server_options.time_offset = options->time_offset;  // a testing aid: shifts the daemon's clock
     Server server(io, server_options, runtime, committer);
     // Acknowledgements and redirects leave through sendmail(1), under the current config.
     OutboxWorker outbox(store, [&server] {
         const auto rt = server.runtime();
         return std::shared_ptr<const Config>(rt, &rt->config);
-    });
+    }, options->time_offset);
     try {
         for (const ListenSpec& spec : specs) server.listen(spec);
     } catch (const std::exception& e) {

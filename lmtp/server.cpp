@@ -230,7 +230,7 @@ awaitable<void> Server::session(Socket socket) {
                     auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
                     Envelope envelope{tx.sender, tx.recipients, queue_id};
                     committer_.submit(Committer::Job{
-                        rt, DeliveryInput{std::move(envelope), raw, std::move(parsed), unix_now()},
+                        rt, DeliveryInput{std::move(envelope), raw, std::move(parsed), unix_now() + options_.time_offset},
                         [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
                     DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
                     for (std::size_t i = 0; i < tx.recipients.size(); ++i) {

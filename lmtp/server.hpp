@@ -30,6 +30,7 @@ struct ServerOptions {
     std::chrono::seconds drain_timeout{30};     // SIGTERM: how long in-flight sessions may take
     ProtocolLimits limits;                      // max_message_size comes from the config
     SpoolOptions spool;
+    std::int64_t time_offset = 0;               // seconds added to the clock (tests of business hours)
 };
 
 // A listening address: "unix:/path" or "inet:[ADDR:]PORT" (ADDR defaults to 127.0.0.1).
