@@ -33,5 +33,6 @@ int cmd_show(const Args& args);
 int cmd_raw(const Args& args);
 int cmd_check_config(const Args& args);
 int cmd_outbox(const Args& args);
+int cmd_contacts(const Args& args);
 
 }  // namespace deskgate::cli

@@ -18,6 +18,7 @@ commands:
   raw TICKET [INDEX]                        the raw bytes of a ticket's message, as received
   check-config [PATH]                       validate the configuration
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
+  contacts [--json]                         contacts created automatically from unknown senders
 
 --config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
 --store overrides the config's global.store.
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
         run = cmd_show;
     } else if (command == "raw") {
         run = cmd_raw;
+    } else if (command == "contacts") {
+        run = cmd_contacts;
     } else if (command == "outbox") {
         spec.with_value.insert("state");
         spec.flags.insert("send");

@@ -80,6 +80,17 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     check(p["from"] == {"name": "Alice Example", "address": "alice@acme.example"}
           and p["attachments"][0]["size"] == 68 and p["defects"] == [], f"parse: {out}")
 
+    dave = b"From: Dave <dave@acme.example>\nSubject: new person\nMessage-ID: <dave1@acme.example>\n\nhi\n"
+    rc, out, err = run("ingest", "-", "--to", "support@helpdesk.example.com", "--json", *common, stdin=dave)
+    rc, out, err = run("contacts", "--json", *common)
+    c = json.loads(out)
+    check(rc == 0 and len(c) == 1 and c[0]["address"] == "dave@acme.example" and c[0]["customer"] == "acme"
+          and c[0]["name"] == "Dave", f"contacts: {out}")
+    rc, out, err = run("outbox", "--json", *common)
+    o = json.loads(out)
+    check(rc == 0 and any(i["kind"] == "ack" and i["recipients"] == ["alice@acme.example"] and i["state"] == "pending" for i in o),
+          f"outbox lists the pending acknowledgement: {out[:400]}")
+
     rc, out, err = run("ingest", sample, "--bogus")
     check(rc == 64 and "unknown option --bogus" in err, f"usage error: {rc} {err}")
 

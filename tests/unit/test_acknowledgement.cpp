@@ -148,3 +148,34 @@ TEST_CASE("the engine puts the acknowledgement in the outbox with the ticket") {
     CHECK(first->reaction_due == kTue0900 + 4 * 3600);          // 240 business minutes, same day
     CHECK(first->resolution_due > first->reaction_due);
 }
+
+TEST_CASE("two helpdesks pointed at each other exchange at most one acknowledgement") {
+    Config b = example();
+    b.global.hostname = "helpdesk-b.example.net";
+    b.queues[0].system_address = "support@helpdesk-b.example.net";
+    b.queues[0].sender_address = "support@helpdesk-b.example.net";
+    b.queues[0].reply_to = "support@helpdesk-b.example.net";
+    b.build_indexes();
+    TempDir dir;
+    Store store_a = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "a", 1u << 20, false})));
+    Store store_b = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "b", 1u << 20, false})));
+    const Engine a(example()), eb(b);
+    // Helpdesk B writes to helpdesk A (a person there, say): A acknowledges to B.
+    auto first = a.deliver(store_a, {"support@helpdesk-b.example.net", {"support@helpdesk.example.com"}, ""},
+                           "From: support@helpdesk-b.example.net\r\nSubject: hello A\r\nMessage-ID: <x1@b.example>\r\n\r\nhi\r\n",
+                           kTue0900);
+    REQUIRE(first.recipients[0].explanation.find("acknowledged") != std::string::npos);
+    std::vector<OutboxItem> out_a;
+    std::string ack_raw;
+    REQUIRE_FALSE(store_a.read([&](const ReadTxn& txn) {
+        out_a = txn.outbox();
+        ack_raw = txn.raw(out_a.at(0).raw_id).value_or("");
+    }));
+    // A's acknowledgement arrives at B: it becomes a ticket there, but B does not answer it.
+    auto second = eb.deliver(store_b, {"support@helpdesk.example.com", {"support@helpdesk-b.example.net"}, ""}, ack_raw, kTue0900 + 5);
+    CHECK(second.recipients[0].reply.code == 250);
+    CHECK(second.recipients[0].explanation.find("no acknowledgement: Auto-Submitted: auto-replied") != std::string::npos);
+    std::vector<OutboxItem> out_b;
+    REQUIRE_FALSE(store_b.read([&](const ReadTxn& txn) { out_b = txn.outbox(); }));
+    CHECK(out_b.empty());
+}
