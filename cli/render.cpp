@@ -110,6 +110,13 @@ void write_json(JsonWriter& w, const Ticket& t) {
     for (std::uint32_t q : t.referrals) w.value(q);
     w.end_array();
     w.field("entries", t.entry_count);
+    w.key("reaction_due");
+    if (t.reaction_due) w.value(iso_time(t.reaction_due));
+    else w.null();
+    w.key("resolution_due");
+    if (t.resolution_due) w.value(iso_time(t.resolution_due));
+    else w.null();
+    w.string_array("undeliverable", t.undeliverable);
     w.end_object();
 }
 
@@ -185,6 +192,9 @@ std::string text_ticket(const Ticket& t, const std::vector<TicketEntry>& entries
     if (!t.assignee.empty()) out += fmt::format("Assignee:     {}\n", t.assignee);
     out += fmt::format("Created:      {}   Updated: {}\n", iso_time(t.created), iso_time(t.updated));
     if (t.linked_from) out += fmt::format("Follows:      {}\n", to_string(*t.linked_from));
+    if (t.reaction_due) out += fmt::format("Reaction by:  {}   Resolution by: {}\n", iso_time(t.reaction_due),
+                                           t.resolution_due ? iso_time(t.resolution_due) : "-");
+    if (!t.undeliverable.empty()) out += fmt::format("Undeliverable: {}\n", fmt::join(t.undeliverable, ", "));
     if (!t.referrals.empty())
         out += fmt::format("Referred to:  queues {}\n", fmt::join(t.referrals, ", "));
     for (const TicketEntry& e : entries) {

@@ -1,6 +1,8 @@
 // outbox_worker.cpp - see outbox_worker.hpp.
 #include "common/outbox_worker.hpp"
 
+#include <fmt/format.h>
+
 #include "common/log.hpp"
 #include "common/sendmail.hpp"
 #include "core/outbox_policy.hpp"
@@ -49,7 +51,8 @@ std::size_t OutboxWorker::drain(Store& store, const Config& config, std::int64_t
     }
     for (Due& d : due) {
         const SendResult r = d.raw.empty() ? SendResult{SendOutcome::Permanent, "message bytes missing"}
-                                           : run_sendmail(config.global.sendmail_command, d.item.sender, d.item.recipients, d.raw);
+                                           : run_sendmail(config.global.sendmail_command, d.item.sender, d.item.recipients, d.raw,
+                                                          std::chrono::seconds(120), fmt::format("deskgate-{}", d.item.id));
         const OutboxItem next = after_attempt(d.item, r.outcome, r.message, now);
         if (auto err = store.write([&](WriteTxn& txn) { txn.update_outbox(next); })) {
             log_error("outbox: id={} sent but not recorded: {}", next.id, err->message);

@@ -36,9 +36,10 @@ SendOutcome classify(int status) {
 
 SendResult run_sendmail(const std::vector<std::string>& command, std::string_view sender,
                         const std::vector<std::string>& recipients, std::string_view message,
-                        std::chrono::seconds timeout) {
+                        std::chrono::seconds timeout, std::string_view envid) {
     if (command.empty() || recipients.empty()) return {SendOutcome::Permanent, "nothing to run or no recipients"};
     std::vector<std::string> args = command;
+    if (!envid.empty()) args.insert(args.end(), {"-N", "failure,delay", "-V", std::string(envid)});
     args.insert(args.end(), {"-i", "-f", sender.empty() ? std::string("<>") : std::string(sender), "--"});
     args.insert(args.end(), recipients.begin(), recipients.end());
     std::vector<char*> argv;

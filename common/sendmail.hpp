@@ -19,6 +19,6 @@ struct SendResult {
 
 SendResult run_sendmail(const std::vector<std::string>& command, std::string_view sender,
                         const std::vector<std::string>& recipients, std::string_view message,
-                        std::chrono::seconds timeout = std::chrono::seconds(120));
+                        std::chrono::seconds timeout = std::chrono::seconds(120), std::string_view envid = {});
 
 }  // namespace deskgate

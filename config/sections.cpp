@@ -124,7 +124,7 @@ void Loader::read_global(const toml::table& t) {
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
                    "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
-                   "trusted_authserv_ids", "generated_mail_limit", "sendmail_command"});
+                   "trusted_authserv_ids", "generated_mail_limit", "sendmail_command", "bounce_address"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -147,6 +147,13 @@ void Loader::read_global(const toml::table& t) {
             diag_.error(r.where("journal_address"), fmt::format("'journal_address': \"{}\" is not an e-mail address", *v));
         else
             claim_address(g.journal_address, 0, r.where("journal_address"));
+    }
+    if (auto v = r.string("bounce_address")) {
+        g.bounce_address = normalize_address(*v);
+        if (g.bounce_address.empty())
+            diag_.error(r.where("bounce_address"), fmt::format("'bounce_address': \"{}\" is not an e-mail address", *v));
+        else
+            claim_address(g.bounce_address, 0, r.where("bounce_address"));
     }
     if (g.not_enabled_policy == NotEnabledPolicy::Redirect && g.redirect_mailbox.empty() &&
         !r.node("redirect_mailbox"))

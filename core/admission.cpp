@@ -59,6 +59,7 @@ std::optional<Admission> admit_message(const Config& config, const QueueTarget& 
         return make(Verdict::Loop, fmt::format("{}: mail loop: {}", where, facts.loop),
                     fmt::format("mail loop detected: {}", facts.loop));
     if (target.role == AddressRole::Journal) return std::nullopt;  // the engine checks its signature
+    if (target.role == AddressRole::Bounce) return std::nullopt;  // bounces come from robots: no customer checks
     if (target.role == AddressRole::Comment && !who.staff)
         return make(Verdict::Refused,
                     fmt::format("{}: {} is not staff; only staff may write internal notes", where, sender_text),

@@ -24,6 +24,8 @@ void Config::build_indexes() {
     }
     if (!global.journal_address.empty() && !queues.empty())
         queue_by_address.try_emplace(global.journal_address, QueueAddress{0, AddressRole::Journal});
+    if (!global.bounce_address.empty() && !queues.empty())
+        queue_by_address.try_emplace(global.bounce_address, QueueAddress{0, AddressRole::Bounce});
     for (std::size_t i = 0; i < customers.size(); ++i) {
         customer_by_stable_id.try_emplace(customers[i].id, i);
         for (const std::string& a : customers[i].contacts) customer_by_contact.try_emplace(a, i);

@@ -38,6 +38,7 @@ struct Global {
     std::string refuse_text;            // admin text in the 5.7.1 refusal
     std::string redirect_mailbox;       // staff mailbox for NotEnabledPolicy::Redirect
     std::string journal_address;        // signed copies of staff replies arrive here ("" = off)
+    std::string bounce_address;         // VERP return path base, routed to deskgate ("" = queue sender)
     UnknownSenderPolicy unknown_senders = UnknownSenderPolicy::Accept;  // sender of no customer
     std::string unknown_sender_text;    // text when unknown senders are refused
     std::string secret_file;            // path of the HMAC secret (reply tokens, signed headers)
@@ -149,7 +150,8 @@ struct Rule {
 
 // Journal: the global journal address, where the outbound milter sends signed copies of staff
 // replies so they land in their tickets.
-enum class AddressRole { System, Forwarding, Comment, Journal };
+// Bounce: the VERP return path of everything deskgate sends (bounces+<token>@...).
+enum class AddressRole { System, Forwarding, Comment, Journal, Bounce };
 
 struct QueueAddress {
     std::size_t queue = 0;              // index into Config::queues

@@ -47,6 +47,13 @@ struct Accepted {
 
 Engine::Engine(const Config& config) : config_(config), tags_(config) {}
 
+std::string Engine::verp_sender(std::uint64_t id) const {
+    const std::string& base = config_.global.bounce_address;
+    const auto at = base.find('@');
+    if (base.empty() || at == std::string::npos || config_.global.secret.empty()) return {};
+    return fmt::format("{}+{}{}", base.substr(0, at), make_bounce_token(config_.global.secret, id), base.substr(at));
+}
+
 DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMessage message,
                           std::uint64_t raw_size, std::int64_t now) const {
     DeliveryPlan plan;
@@ -168,6 +175,61 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
         all(Verdict::Appended, tp.explanation, fmt::format("added to ticket {}", to_string(ticket->key)));
         plan.store_raw = true;
         return plan;
+    }
+
+    // A delivery failure report for mail we sent: to the VERP address (bounces+b<id>-<sig>@),
+    // or carrying the Message-ID of one of our messages. It joins that ticket, marks the
+    // recipient undeliverable there, and never opens a ticket or gets an answer. Reports we
+    // cannot match go on as ordinary (automated) mail: stored, listed, not acknowledged.
+    if (std::any_of(accepted.begin(), accepted.end(), [](const Accepted& a) { return a.target.role == AddressRole::Bounce; })) {
+        std::optional<TicketKey> key;
+        std::string failed, how;
+        for (const Accepted& a : accepted) {
+            if (a.target.role != AddressRole::Bounce) continue;
+            if (auto id = verify_bounce_token(config_.global.secret, a.target.detail)) {
+                if (auto item = txn.outbox_item(*id); item && item->ticket) {
+                    key = item->ticket;
+                    failed = item->recipients.empty() ? "" : item->recipients.front();
+                    how = fmt::format("VERP token of outbox item {}", *id);
+                    break;
+                }
+            }
+        }
+        for (const std::string& id : msg.embedded_message_ids) {
+            if (key) break;
+            for (const MessageRef& ref : txn.find_message_id(id)) {
+                key = ref.ticket;
+                how = fmt::format("returned Message-ID <{}>", id);
+                break;
+            }
+            if (!key && id.starts_with("ack.")) {  // our acknowledgements: ack.<ticket>.<sig>@host
+                const auto dot = id.find('.', 4);
+                if (auto k = dot == std::string::npos ? std::nullopt : parse_ticket_key(id.substr(4, dot - 4));
+                    k && acknowledgement_message_id(config_, *k) == id) {
+                    key = k;
+                    how = fmt::format("returned acknowledgement <{}>", id);
+                }
+            }
+        }
+        if (const auto ticket = key ? txn.ticket(*key) : std::nullopt) {
+            tp.kind = TicketPlan::Kind::Append;
+            tp.ticket = ticket->key;
+            tp.queue = config_.queue_by_number.contains(ticket->queue) ? config_.queue_by_number.at(ticket->queue) : 0;
+            tp.new_status = ticket->status;
+            tp.automated = true;
+            tp.mark_undeliverable = failed;
+            tp.explanation = fmt::format("delivery failure report for ticket {} ({}){}", to_string(ticket->key), how,
+                                         failed.empty() ? "" : ", " + failed + " marked undeliverable");
+            for (const Accepted& a : accepted) {
+                RecipientDecision& d = plan.recipients[a.decision];
+                d.verdict = Verdict::Appended;
+                d.ticket = ticket->key;
+                d.explanation = tp.explanation;
+                d.reply = reply_for(Verdict::Appended, fmt::format("added to ticket {}", to_string(ticket->key)));
+            }
+            plan.store_raw = true;
+            return plan;
+        }
     }
 
     // Same mail (Message-ID and body digest) already stored? Then a recipient whose queue
@@ -511,6 +573,10 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
             item.created = now;
             item.next_attempt = now;
             txn.add_outbox(item);
+            if (const std::string verp = verp_sender(item.id); !verp.empty()) {
+                item.sender = verp;
+                txn.update_outbox(item);
+            }
             txn.note_generated(tp.ack_recipient, now);
         }
         break;
@@ -520,6 +586,8 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
         auto t = txn.ticket(*tp.ticket);
         if (!t) throw std::runtime_error("ticket " + to_string(*tp.ticket) + " vanished");
         if (tp.kind == TicketPlan::Kind::Append) {
+            if (!tp.mark_undeliverable.empty() && !contains(t->undeliverable, tp.mark_undeliverable))
+                t->undeliverable.push_back(tp.mark_undeliverable);
             t->status = tp.new_status;
             if (t->status != TicketStatus::Closed) t->closed_at = 0;
             for (const std::string& p : tp.participants_to_add)

@@ -78,6 +78,7 @@ struct TicketPlan {
     bool ack_in_hours = true;
     std::string ack_recipient;
     std::string ack_note;                // why none goes out, or "in hours" / "after hours"
+    std::string mark_undeliverable;      // Append of a bounce: the address our mail bounced from
     std::optional<Contact> new_contact;
     std::string explanation;
 };
@@ -129,6 +130,9 @@ public:
                          std::int64_t now) const;
 
     const Config& config() const { return config_; }
+
+    // The VERP return path for outbox item `id` ("" when no bounce_address is configured).
+    std::string verp_sender(std::uint64_t id) const;
 
 private:
     const Config& config_;

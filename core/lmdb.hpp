@@ -51,6 +51,7 @@ public:
     ~Txn();
     Txn(const Txn&) = delete;
     Txn& operator=(const Txn&) = delete;
+    Txn(Txn&& other) noexcept : txn_(other.txn_) { other.txn_ = nullptr; }
     MDB_txn* get() const { return txn_; }
     void commit();
     void abort();

@@ -272,6 +272,10 @@ struct Walk {
         const bool attached = g_mime_part_is_attachment(part) || (name && *name);
         if (bad_base64(part)) out.defects.push_back("invalid characters in base64 content");
         std::string content = decoded_content(part);
+        if (type && g_mime_content_type_is_type(type, "text", "rfc822-headers")) {
+            const ParsedMessage returned = parse_message(content + "\r\n");
+            if (!returned.message_id_synthesized) out.embedded_message_ids.push_back(returned.message_id);
+        }
         if (!attached && (is_plain || is_html)) {
             // Only the first kMaxTextBody bytes (plus room for a multi-byte charset) are kept.
             if (content.size() > 2 * kMaxTextBody) {
@@ -327,6 +331,8 @@ struct Walk {
                 g_mime_object_write_to_stream(as<GMimeObject>(inner), nullptr, mem.get());
                 bytes = stream_bytes(mem.get());
             }
+            if (inner && g_mime_message_get_message_id(inner) && *g_mime_message_get_message_id(inner))
+                out.embedded_message_ids.push_back(valid_utf8(g_mime_message_get_message_id(inner)));
             std::string name;
             if (inner && g_mime_message_get_subject(inner))
                 name = valid_utf8(g_mime_message_get_subject(inner)) + ".eml";

@@ -13,6 +13,7 @@ std::string_view role_name(AddressRole role) {
     case AddressRole::Forwarding: return "forwarding address";
     case AddressRole::Comment: return "comment address";
     case AddressRole::Journal: return "journal address";
+    case AddressRole::Bounce: return "bounce address";
     }
     return "address";
 }

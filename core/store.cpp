@@ -21,8 +21,9 @@ namespace {
 using codec::Reader;
 using codec::Writer;
 
-// Format 2 added the ticket deadlines; format 1 records still read (deadlines 0).
-constexpr std::uint8_t kRecordFormat = 2;
+// Format 2 added the ticket deadlines, format 3 the undeliverable addresses; older records
+// still read (the new fields empty).
+constexpr std::uint8_t kRecordFormat = 3;
 constexpr std::size_t kMaxPlainKey = 400;         // longer ids are keyed by their SHA-256
 constexpr std::uint64_t kMaxMapSize = 1ull << 40;  // 1 TiB: stop doubling there
 
@@ -99,6 +100,7 @@ std::string encode(const Ticket& t) {
     w.u32(t.entry_count);
     w.i64(t.reaction_due);
     w.i64(t.resolution_due);
+    w.strings(t.undeliverable);
     return w.data();
 }
 
@@ -131,6 +133,7 @@ Ticket decode_ticket(std::string_view bytes) {
         t.reaction_due = r.i64();
         t.resolution_due = r.i64();
     }
+    if (format >= 3) t.undeliverable = r.strings();
     end_record(r);
     return t;
 }
@@ -365,6 +368,12 @@ public:
         return out;
     }
 
+    std::optional<OutboxItem> outbox_item(std::uint64_t id) const override {
+        auto v = get(db_.outbox, u64_key(id));
+        if (!v) return std::nullopt;
+        return decode_outbox(*v);
+    }
+
     std::size_t generated_since(std::string_view address, std::int64_t since) const override {
         auto v = get(db_.generated, key_text(address));
         if (!v) return 0;
@@ -415,6 +424,7 @@ public:
     std::optional<Contact> contact(std::string_view a) const override { return read_.contact(a); }
     std::vector<Contact> contacts() const override { return read_.contacts(); }
     std::vector<OutboxItem> outbox() const override { return read_.outbox(); }
+    std::optional<OutboxItem> outbox_item(std::uint64_t id) const override { return read_.outbox_item(id); }
     std::size_t generated_since(std::string_view a, std::int64_t since) const override {
         return read_.generated_since(a, since);
     }
@@ -575,7 +585,19 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
         lmdb::check(mdb_env_open(env, options.path.c_str(), flags, 0660), "mdb_env_open");
         impl->refresh_map_size();
 
-        lmdb::Txn txn(env, options.read_only ? MDB_RDONLY : 0u);
+        // Another process may have grown the map since we read its size: adopt and retry.
+        auto begin = [&]() -> lmdb::Txn {
+            for (int attempt = 0;; ++attempt) {
+                try {
+                    return lmdb::Txn(env, options.read_only ? MDB_RDONLY : 0u);
+                } catch (const lmdb::Error& e) {
+                    if (e.code() != MDB_MAP_RESIZED || attempt >= 8) throw;
+                    lmdb::check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize");
+                    impl->refresh_map_size();
+                }
+            }
+        };
+        lmdb::Txn txn = begin();
         const unsigned create = options.read_only ? 0u : MDB_CREATE;
         auto open_db = [&](const char* name, unsigned extra) {
             MDB_dbi dbi = 0;
@@ -648,6 +670,8 @@ std::optional<StoreError> Store::read(const std::function<void(const ReadTxn&)>&
             return error_from(e, impl_->path);
         } catch (const std::exception& e) {
             return StoreError{e.what(), true, true};
+        } catch (...) {
+            return StoreError{"unknown exception in a store reader", true, true};
         }
     }
     return StoreError{fmt::format("store {}: map keeps being resized", impl_->path.string()), true, false};
@@ -697,6 +721,9 @@ std::vector<std::optional<StoreError>> Store::write_each(
                 } catch (const std::exception& e) {
                     abort_child();
                     results[i] = StoreError{e.what(), true, true};
+                } catch (...) {
+                    abort_child();
+                    results[i] = StoreError{"unknown exception in a store writer", true, true};
                 }
             }
             parent.commit();

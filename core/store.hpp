@@ -53,6 +53,7 @@ public:
     virtual std::optional<Contact> contact(std::string_view address) const = 0;
     virtual std::vector<Contact> contacts() const = 0;
     virtual std::vector<OutboxItem> outbox() const = 0;
+    virtual std::optional<OutboxItem> outbox_item(std::uint64_t id) const = 0;
     // How many mails deskgate generated to `address` (acknowledgements, notifications) at or
     // after `since`: the per-recipient limit that keeps auto-responders from looping.
     virtual std::size_t generated_since(std::string_view address, std::int64_t since) const = 0;

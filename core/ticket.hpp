@@ -43,6 +43,7 @@ struct Ticket {
     std::uint32_t entry_count = 0;
     std::int64_t reaction_due = 0;          // business-hours deadlines set at creation (0 = none)
     std::int64_t resolution_due = 0;
+    std::vector<std::string> undeliverable; // addresses our mail for this ticket bounced from
 };
 
 enum class Direction : std::uint8_t { Inbound, Outbound, Internal };

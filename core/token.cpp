@@ -1,6 +1,8 @@
 // token.cpp - HMAC reply tokens and control-header signatures (see token.hpp).
 #include "core/token.hpp"
 
+#include <charconv>
+
 #include <glib.h>
 
 #include <fmt/format.h>
@@ -54,6 +56,22 @@ std::string make_journal_token(std::string_view secret, TicketKey ticket, std::s
 bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id,
                           std::string_view detail) {
     return !secret.empty() && constant_time_equal(detail, make_journal_token(secret, ticket, message_id));
+}
+
+std::string make_bounce_token(std::string_view secret, std::uint64_t outbox_id) {
+    return fmt::format("b{}-{}", outbox_id, hmac_sha256_hex(secret, fmt::format("bounce:{}", outbox_id)).substr(0, 16));
+}
+
+std::optional<std::uint64_t> verify_bounce_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 3 || detail.front() != 'b') return std::nullopt;
+    const auto dash = detail.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    std::uint64_t id = 0;
+    const auto digits = detail.substr(1, dash - 1);
+    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || p != digits.data() + digits.size() || id == 0) return std::nullopt;
+    if (!constant_time_equal(detail, make_bounce_token(secret, id))) return std::nullopt;
+    return id;
 }
 
 std::string sign_control_headers(std::string_view secret, std::string_view canonical) {

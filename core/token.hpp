@@ -29,6 +29,10 @@ std::string make_journal_token(std::string_view secret, TicketKey ticket, std::s
 bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id,
                           std::string_view detail);
 
+// The +detail of the VERP return path of outbox item `id`: "b<id>-<16 hex>".
+std::string make_bounce_token(std::string_view secret, std::uint64_t outbox_id);
+std::optional<std::uint64_t> verify_bounce_token(std::string_view secret, std::string_view detail);
+
 // Signature over the X-Deskgate-* control header values (names lower-cased, in order).
 std::string sign_control_headers(std::string_view secret, std::string_view canonical);
 

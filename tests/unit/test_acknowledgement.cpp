@@ -179,3 +179,47 @@ TEST_CASE("two helpdesks pointed at each other exchange at most one acknowledgem
     REQUIRE_FALSE(store_b.read([&](const ReadTxn& txn) { out_b = txn.outbox(); }));
     CHECK(out_b.empty());
 }
+
+TEST_CASE("bounces: by VERP token or returned Message-ID they join the ticket; unmatched ones open no answered ticket") {
+    TempDir dir;
+    Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
+    const Engine engine(example());
+    engine.deliver(store, {"alice@acme.example", {"support@helpdesk.example.com"}, ""},
+                   "From: Alice <alice@acme.example>\r\nSubject: help\r\nMessage-ID: <h1@acme.example>\r\n\r\nx\r\n", kTue0900);
+    std::vector<OutboxItem> out;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { out = txn.outbox(); }));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].sender == engine.verp_sender(out[0].id));
+    CHECK(out[0].sender.starts_with("bounces+b1-"));
+
+    // 1. to the VERP address
+    const std::string dsn = "From: MAILER-DAEMON@mx.acme.example\r\nSubject: Undelivered Mail\r\nMessage-ID: <dsn1@mx>\r\n"
+                            "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n"
+                            "--R\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n"
+                            "--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" +
+                            acknowledgement_message_id(example(), {10, 1}) + ">\r\nSubject: Re: help\r\n--R--\r\n";
+    auto p = engine.deliver(store, {"", {out[0].sender}, ""}, dsn, kTue0900 + 60);
+    CHECK(p.recipients[0].verdict == Verdict::Appended);
+    CHECK(p.recipients[0].ticket == TicketKey{10, 1});
+    CHECK(p.recipients[0].explanation.find("VERP token of outbox item 1") != std::string::npos);
+    std::optional<Ticket> t;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { t = txn.ticket({10, 1}); }));
+    CHECK(t->undeliverable == std::vector<std::string>{"alice@acme.example"});
+    CHECK(t->status == TicketStatus::New);
+
+    // 2. to the plain bounce address, matched by the returned acknowledgement's Message-ID
+    std::string dsn2 = dsn;
+    dsn2.replace(dsn2.find("dsn1"), 4, "dsn2");
+    p = engine.deliver(store, {"", {"bounces@helpdesk.example.com"}, ""}, dsn2, kTue0900 + 120);
+    CHECK(p.recipients[0].verdict == Verdict::Appended);
+    CHECK(p.recipients[0].explanation.find("returned acknowledgement") != std::string::npos);
+
+    // 3. a forged token and nothing to match: an ordinary ticket, not acknowledged
+    p = engine.deliver(store, {"", {"bounces+b1-0000000000000000@helpdesk.example.com"}, ""},
+                       "From: MAILER-DAEMON@x.example\r\nSubject: failure\r\nMessage-ID: <dsn3@x>\r\n\r\nsomething\r\n",
+                       kTue0900 + 180);
+    CHECK(p.recipients[0].verdict == Verdict::NewTicket);
+    CHECK(p.recipients[0].explanation.find("no acknowledgement: null sender") != std::string::npos);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { out = txn.outbox(); }));
+    CHECK(out.size() == 1);  // nothing sent to robots
+}

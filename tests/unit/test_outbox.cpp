@@ -43,7 +43,7 @@ TEST_CASE("run_sendmail: argv, stdin, exit codes, timeout") {
     const auto r = run_sendmail(ok, "bounces@h.example", {"a@x.example", "-oi; rm -rf /"}, "Subject: hi\r\n\r\nbody\r\n");
     CHECK(r.outcome == SendOutcome::Sent);
     CHECK(read_file(out) == "Subject: hi\r\n\r\nbody\r\n");
-    CHECK(read_file(out + ".args") == "-i|-f|bounces@h.example|--|a@x.example|-oi; rm -rf /|");  // no shell in between
+    CHECK(read_file(out + ".args") == "-i|-f|bounces@h.example|--|a@x.example|-oi; rm -rf /|");  // no shell in between, no envid given
 
     CHECK(run_sendmail({"/bin/sh", "-c", "cat >/dev/null; exit 75", "sh"}, "s@h.example", {"a@x.example"}, "m").outcome ==
           SendOutcome::Temporary);
