@@ -24,11 +24,19 @@ bindir, src, store = sys.argv[1:4]
 base = tempfile.mkdtemp(prefix="deskgate-example-")
 os.chmod(base, 0o755)
 smtp_port, sink_port = free_port(), free_port()
+# The example config, with generated mail (acknowledgements) handed to this private Postfix.
+cfg = os.path.join(base, "cfg")
+shutil.copytree(os.path.join(src, "config/examples"), cfg)
+config = os.path.join(cfg, "deskgate.toml")
+with open(config) as f:
+    text = f.read()
+with open(config, "w") as f:
+    f.write(text.replace('generated_mail_limit = 3', 'generated_mail_limit = 3\nsendmail_command = ["/usr/sbin/sendmail", "-C", "'
+                         + os.path.join(base, "postfix", "etc") + '"]'))
 sink = lmtpd = postfix = None
 try:
     sink = Sink(sink_port, os.path.join(base, "sink"))
-    lmtpd = Lmtpd(os.path.join(bindir, "deskgate-lmtpd"), os.path.join(src, "config/examples/deskgate.toml"),
-                  store, os.path.join(base, "lmtp.sock"))
+    lmtpd = Lmtpd(os.path.join(bindir, "deskgate-lmtpd"), config, store, os.path.join(base, "lmtp.sock"))
     postfix = Postfix(os.path.join(base, "postfix"), smtp_port, sink_port,
                       f"helpdesk.example.com lmtp:unix:{base}/lmtp.sock\n", "helpdesk.example.com")
     postfix.start()
@@ -41,8 +49,12 @@ try:
     wait_for(lambda: "status=sent" in postfix.log(), 30, "Postfix to deliver the mail")
     print("\n== Postfix's log")
     print("\n".join(l for l in postfix.log().splitlines() if "lmtp[" in l or "cleanup[" in l))
+    wait_for(lambda: sink.messages(), 30, "the acknowledgement at the sink")
     print("\n== deskgate-lmtpd's log")
-    print("\n".join(l for l in lmtpd.log().splitlines() if "verdict=" in l))
+    print("\n".join(l for l in lmtpd.log().splitlines() if "verdict=" in l or "outbox:" in l))
+    print("\n== the acknowledgement, as it left through Postfix (caught by smtp-sink)")
+    ack = sink.messages()[0].decode(errors="replace")
+    print("\n".join(l for l in ack.splitlines() if not l.startswith("X-") or l.startswith("X-Deskgate"))[:1500])
 finally:
     if postfix: postfix.stop()
     if lmtpd: lmtpd.close()
