@@ -14,6 +14,7 @@
 #include "core/address.hpp"
 #include "core/acknowledgement.hpp"
 #include "core/admission.hpp"
+#include "core/approval.hpp"
 #include "core/authenticity.hpp"
 #include "core/business_hours.hpp"
 #include "core/classify.hpp"
@@ -46,6 +47,36 @@ struct Accepted {
 }  // namespace
 
 Engine::Engine(const Config& config) : config_(config), tags_(config) {}
+
+void Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
+                        const std::string& recipient, const std::string& raw, std::int64_t now) const {
+    OutboxItem item;
+    item.kind = std::string(kind);
+    item.sender = queue.sender_address;
+    item.recipients = {recipient};
+    item.raw_id = txn.put_raw(raw);
+    item.ticket = ticket.key;
+    item.created = now;
+    item.next_attempt = now;
+    txn.add_outbox(item);
+    if (const std::string verp = verp_sender(item.id); !verp.empty()) {
+        item.sender = verp;
+        txn.update_outbox(item);
+    }
+}
+
+ApprovalMail Engine::approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
+                                   const std::string& recipient, std::int64_t now) const {
+    ApprovalMail m;
+    m.config = &config_;
+    m.queue = &queue;
+    m.ticket = &ticket;
+    m.customer = config_.customer_by_id(ticket.customer_id);
+    m.request_text = text;
+    m.recipient = recipient;
+    m.now = now;
+    return m;
+}
 
 std::string Engine::verp_sender(std::uint64_t id) const {
     const std::string& base = config_.global.bounce_address;
@@ -173,6 +204,45 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
         tp.explanation = fmt::format("staff reply by {} journaled into ticket {}, status {}", plan.sender,
                                      to_string(ticket->key), to_string(tp.new_status));
         all(Verdict::Appended, tp.explanation, fmt::format("added to ticket {}", to_string(ticket->key)));
+        plan.store_raw = true;
+        return plan;
+    }
+
+    // An approver's decision on a request awaiting approval: mail to the signed approve /
+    // decline address of the ticket, from an approver of its customer.
+    for (const Accepted& a : accepted) {
+        const auto decision = verify_decision_token(config_.global.secret, a.target.detail);
+        if (!decision) continue;
+        const auto ticket = txn.ticket(decision->ticket);
+        if (!ticket || ticket->status != TicketStatus::AwaitingApproval) break;  // decided already: ordinary mail
+        const Customer* customer = config_.customer_by_id(ticket->customer_id);
+        const bool approver = customer && std::find(customer->approvers.begin(), customer->approvers.end(), plan.sender) !=
+                                              customer->approvers.end();
+        for (const Accepted& b : accepted) {
+            RecipientDecision& d = plan.recipients[b.decision];
+            d.ticket = ticket->key;
+            if (!approver) {
+                d.verdict = Verdict::Refused;
+                d.explanation = fmt::format("{} is not an approver of {}: no decision on ticket {}", plan.sender,
+                                            ticket->customer_id, to_string(ticket->key));
+                d.reply = reply_for(Verdict::Refused, "only the customer's approvers may decide this request");
+            }
+        }
+        if (!approver) return plan;
+        const Queue* q = config_.queue_by_num(ticket->queue);
+        tp.kind = TicketPlan::Kind::Append;
+        tp.ticket = ticket->key;
+        tp.queue = q ? static_cast<std::size_t>(q - config_.queues.data()) : 0;
+        tp.decision = decision->approve ? TicketPlan::Decision::Approve : TicketPlan::Decision::Decline;
+        tp.new_status = decision->approve ? TicketStatus::New : TicketStatus::Closed;
+        tp.explanation = fmt::format("{} {} the request in ticket {}", plan.sender,
+                                     decision->approve ? "approved" : "declined", to_string(ticket->key));
+        for (const Accepted& b : accepted) {
+            RecipientDecision& d = plan.recipients[b.decision];
+            d.verdict = Verdict::Appended;
+            d.explanation = tp.explanation;
+            d.reply = reply_for(Verdict::Appended, fmt::format("decision recorded in ticket {}", to_string(ticket->key)));
+        }
         plan.store_raw = true;
         return plan;
     }
@@ -391,6 +461,9 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
                                     who.customer->authorization == Authorization::Required &&
                                     !who.approver();
         tp.new_status = needs_approval ? TicketStatus::AwaitingApproval : TicketStatus::New;
+        if (needs_approval) tp.ask_approvers = who.customer->approvers;
+        else if (!who.staff && who.customer && who.customer->authorization == Authorization::Optional && !who.approver())
+            tp.inform_approvers = who.customer->approvers;
         tp.participants_to_add = participants_for(tq, nullptr);
         if (!who.staff && who.by == IdentifiedBy::Domain && tq.create_unknown_contacts &&
             !plan.sender.empty()) {
@@ -564,27 +637,53 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
             ack.recipient = tp.ack_recipient;
             ack.in_hours = tp.ack_in_hours;
             ack.now = now;
-            OutboxItem item;
-            item.kind = "ack";
-            item.sender = q.sender_address;
-            item.recipients = {tp.ack_recipient};
-            item.raw_id = txn.put_raw(build_acknowledgement(ack));
-            item.ticket = t.key;
-            item.created = now;
-            item.next_attempt = now;
-            txn.add_outbox(item);
-            if (const std::string verp = verp_sender(item.id); !verp.empty()) {
-                item.sender = verp;
-                txn.update_outbox(item);
-            }
+            queue_mail(txn, "ack", q, t, tp.ack_recipient, build_acknowledgement(ack), now);
             txn.note_generated(tp.ack_recipient, now);
         }
+        for (const std::string& approver : tp.ask_approvers)
+            queue_mail(txn, "approval", q, t, approver, build_approval_request(approval_mail(q, t, msg.text_body, approver, now)), now);
+        for (const std::string& approver : tp.inform_approvers)
+            queue_mail(txn, "approval-info", q, t, approver, build_approval_notice(approval_mail(q, t, msg.text_body, approver, now)), now);
         break;
     }
     case TicketPlan::Kind::Append:
     case TicketPlan::Kind::Note: {
         auto t = txn.ticket(*tp.ticket);
         if (!t) throw std::runtime_error("ticket " + to_string(*tp.ticket) + " vanished");
+        if (tp.kind == TicketPlan::Kind::Append && tp.decision != TicketPlan::Decision::None) {
+            const Queue* dq = config_.queue_by_num(t->queue);
+            if (dq && tp.decision == TicketPlan::Decision::Decline) {
+                t->closed_at = now;
+                queue_mail(txn, "declined", *dq, *t, t->opener,
+                           build_decline_notice(approval_mail(*dq, *t, "", t->opener, now), plan.sender), now);
+            } else if (dq) {
+                // Approved: the requester now gets the acknowledgement the request was waiting for.
+                const auto first = txn.entries(t->key);
+                ParsedMessage original;
+                if (!first.empty()) {
+                    original.message_id = first.front().message_id;
+                    original.subject = first.front().subject;
+                    original.text_body = first.front().text_body;
+                    original.from = Mailbox{first.front().from_name, first.front().from_address};
+                }
+                const Calendar* calendar = dq->calendar.empty() ? nullptr : config_.calendar_named(dq->calendar);
+                const bool in_hours = calendar ? BusinessCalendar(*calendar).in_hours(now) : true;
+                if (!acknowledgement_template(*dq, in_hours).empty() && !t->opener.empty()) {
+                    AcknowledgementInput ack;
+                    ack.config = &config_;
+                    ack.queue = dq;
+                    Ticket opened = *t;
+                    opened.status = tp.new_status;
+                    ack.ticket = &opened;
+                    ack.customer = config_.customer_by_id(t->customer_id);
+                    ack.original = &original;
+                    ack.recipient = t->opener;
+                    ack.in_hours = in_hours;
+                    ack.now = now;
+                    queue_mail(txn, "ack", *dq, *t, t->opener, build_acknowledgement(ack), now);
+                }
+            }
+        }
         if (tp.kind == TicketPlan::Kind::Append) {
             if (!tp.mark_undeliverable.empty() && !contains(t->undeliverable, tp.mark_undeliverable))
                 t->undeliverable.push_back(tp.mark_undeliverable);

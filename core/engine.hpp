@@ -79,6 +79,10 @@ struct TicketPlan {
     std::string ack_recipient;
     std::string ack_note;                // why none goes out, or "in hours" / "after hours"
     std::string mark_undeliverable;      // Append of a bounce: the address our mail bounced from
+    // Request authorization (BRIEF rule 8)
+    std::vector<std::string> ask_approvers;     // Create: approval requests to send
+    std::vector<std::string> inform_approvers;  // Create (optional authorization): notices
+    enum class Decision { None, Approve, Decline } decision = Decision::None;  // Append by an approver
     std::optional<Contact> new_contact;
     std::string explanation;
 };
@@ -135,6 +139,12 @@ public:
     std::string verp_sender(std::uint64_t id) const;
 
 private:
+    // Puts a generated mail into the outbox (VERP sender when configured).
+    void queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
+                    const std::string& recipient, const std::string& raw, std::int64_t now) const;
+    struct ApprovalMail approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
+                                      const std::string& recipient, std::int64_t now) const;
+
     const Config& config_;
     SubjectTagMatcher tags_;
 };

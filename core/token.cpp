@@ -58,6 +58,23 @@ bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string
     return !secret.empty() && constant_time_equal(detail, make_journal_token(secret, ticket, message_id));
 }
 
+std::string make_decision_token(std::string_view secret, TicketKey ticket, bool approve) {
+    const std::string id = to_string(ticket);
+    const char kind = approve ? 'a' : 'd';
+    return fmt::format("{}{}-{}", kind, id, hmac_sha256_hex(secret, fmt::format("decision:{}:{}", kind, id)).substr(0, 16));
+}
+
+std::optional<Decision> verify_decision_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 2 || (detail.front() != 'a' && detail.front() != 'd')) return std::nullopt;
+    const auto last_dash = detail.rfind('-');
+    if (last_dash == std::string_view::npos) return std::nullopt;
+    const auto key = parse_ticket_key(detail.substr(1, last_dash - 1));
+    if (!key) return std::nullopt;
+    const bool approve = detail.front() == 'a';
+    if (!constant_time_equal(detail, make_decision_token(secret, *key, approve))) return std::nullopt;
+    return Decision{*key, approve};
+}
+
 std::string make_bounce_token(std::string_view secret, std::uint64_t outbox_id) {
     return fmt::format("b{}-{}", outbox_id, hmac_sha256_hex(secret, fmt::format("bounce:{}", outbox_id)).substr(0, 16));
 }

@@ -29,6 +29,15 @@ std::string make_journal_token(std::string_view secret, TicketKey ticket, std::s
 bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id,
                           std::string_view detail);
 
+// The +details of the addresses an approver answers to (BRIEF rule 8): "a10-42-<16 hex>"
+// approves the request in ticket 10-42, "d10-42-<16 hex>" declines it.
+std::string make_decision_token(std::string_view secret, TicketKey ticket, bool approve);
+struct Decision {
+    TicketKey ticket;
+    bool approve = false;
+};
+std::optional<Decision> verify_decision_token(std::string_view secret, std::string_view detail);
+
 // The +detail of the VERP return path of outbox item `id`: "b<id>-<16 hex>".
 std::string make_bounce_token(std::string_view secret, std::uint64_t outbox_id);
 std::optional<std::uint64_t> verify_bounce_token(std::string_view secret, std::string_view detail);

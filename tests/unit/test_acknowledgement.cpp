@@ -6,6 +6,7 @@
 
 #include "config/load.hpp"
 #include "core/acknowledgement.hpp"
+#include "core/approval.hpp"
 #include "core/engine.hpp"
 
 #include <fmt/format.h>
@@ -222,4 +223,77 @@ TEST_CASE("bounces: by VERP token or returned Message-ID they join the ticket; u
     CHECK(p.recipients[0].explanation.find("no acknowledgement: null sender") != std::string::npos);
     REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { out = txn.outbox(); }));
     CHECK(out.size() == 1);  // nothing sent to robots
+}
+
+TEST_CASE("request authorization: approvers asked, approve opens and acknowledges, decline closes and tells") {
+    TempDir dir;
+    Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
+    const Config& c = example();
+    const Engine engine(c);
+    auto request = [&](const std::string& mid, std::int64_t now) {
+        return engine.deliver(store, {"peter@initech.example", {"support@helpdesk.example.com"}, ""},
+                              "From: Peter <peter@initech.example>\r\nSubject: New stapler\r\nMessage-ID: <" + mid +
+                                  ">\r\n\r\nA red one, please.\r\n",
+                              now);
+    };
+    auto outbox = [&] {
+        std::vector<OutboxItem> out;
+        REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { out = txn.outbox(); }));
+        return out;
+    };
+    auto ticket = [&](TicketKey k) {
+        std::optional<Ticket> t;
+        REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { t = txn.ticket(k); }));
+        return *t;
+    };
+
+    auto p = request("s1@initech.example", kTue0900);
+    REQUIRE(p.recipients[0].ticket == TicketKey{10, 1});
+    CHECK(ticket({10, 1}).status == TicketStatus::AwaitingApproval);
+    auto out = outbox();
+    REQUIRE(out.size() == 1);  // no acknowledgement yet, one approval request
+    CHECK(out[0].kind == "approval");
+    CHECK(out[0].recipients == std::vector<std::string>{"boss@initech.example"});
+    std::string raw;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { raw = txn.raw(out[0].raw_id).value_or(""); }));
+    const std::string approve = decision_address(c, support(), {10, 1}, true);
+    const std::string decline = decision_address(c, support(), {10, 1}, false);
+    CHECK(raw.find(approve) != std::string::npos);
+    CHECK(raw.find(decline) != std::string::npos);
+    CHECK(raw.find("A red one, please.") != std::string::npos);
+
+    // someone else cannot decide
+    p = engine.deliver(store, {"peter@initech.example", {approve}, ""},
+                       "From: peter@initech.example\r\nSubject: ok\r\nMessage-ID: <fake@initech.example>\r\n\r\nyes\r\n", kTue0900 + 60);
+    CHECK(p.recipients[0].reply.status == EnhancedStatus{5, 7, 1});
+    CHECK(ticket({10, 1}).status == TicketStatus::AwaitingApproval);
+
+    // the approver approves: the ticket opens and the requester gets the acknowledgement
+    p = engine.deliver(store, {"boss@initech.example", {approve}, ""},
+                       "From: Boss <boss@initech.example>\r\nSubject: Re: Approval needed\r\nMessage-ID: <ok@initech.example>\r\n\r\nyes\r\n",
+                       kTue0900 + 120);
+    CHECK(p.recipients[0].verdict == Verdict::Appended);
+    CHECK(ticket({10, 1}).status == TicketStatus::New);
+    out = outbox();
+    REQUIRE(out.size() == 2);
+    CHECK(out[1].kind == "ack");
+    CHECK(out[1].recipients == std::vector<std::string>{"peter@initech.example"});
+
+    // a second request, declined: closed, the requester is told
+    request("s2@initech.example", kTue0900 + 300);
+    p = engine.deliver(store, {"boss@initech.example", {decision_address(c, support(), {10, 2}, false)}, ""},
+                       "From: boss@initech.example\r\nSubject: no\r\nMessage-ID: <no@initech.example>\r\n\r\nno\r\n", kTue0900 + 400);
+    CHECK(p.recipients[0].verdict == Verdict::Appended);
+    const Ticket declined = ticket({10, 2});
+    CHECK(declined.status == TicketStatus::Closed);
+    CHECK(declined.closed_at == kTue0900 + 400);
+    out = outbox();
+    REQUIRE(out.size() == 4);  // + approval request for 10-2, + decline notice
+    CHECK(out[3].kind == "declined");
+    CHECK(out[3].recipients == std::vector<std::string>{"peter@initech.example"});
+
+    // a forged decision token is not a decision
+    p = engine.deliver(store, {"boss@initech.example", {"support+a10-3-0000000000000000@helpdesk.example.com"}, ""},
+                       "From: boss@initech.example\r\nSubject: hm\r\nMessage-ID: <hm@initech.example>\r\n\r\nhm\r\n", kTue0900 + 500);
+    CHECK(p.recipients[0].verdict == Verdict::NewTicket);
 }
