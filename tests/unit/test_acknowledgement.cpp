@@ -297,3 +297,27 @@ TEST_CASE("request authorization: approvers asked, approve opens and acknowledge
                        "From: boss@initech.example\r\nSubject: hm\r\nMessage-ID: <hm@initech.example>\r\n\r\nhm\r\n", kTue0900 + 500);
     CHECK(p.recipients[0].verdict == Verdict::NewTicket);
 }
+
+TEST_CASE("optional authorization: the ticket opens at once and the approvers are informed") {
+    Config c = example();
+    for (Customer& cu : c.customers)
+        if (cu.id == "initech") cu.authorization = Authorization::Optional;
+    c.build_indexes();
+    TempDir dir;
+    Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
+    const Engine engine(c);
+    auto p = engine.deliver(store, {"peter@initech.example", {"support@helpdesk.example.com"}, ""},
+                            "From: peter@initech.example\r\nSubject: Chair\r\nMessage-ID: <c1@initech.example>\r\n\r\nblue\r\n", kTue0900);
+    REQUIRE(p.recipients[0].verdict == Verdict::NewTicket);
+    std::vector<OutboxItem> out;
+    std::optional<Ticket> t;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        out = txn.outbox();
+        t = txn.ticket({10, 1});
+    }));
+    CHECK(t->status == TicketStatus::New);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].kind == "ack");
+    CHECK(out[1].kind == "approval-info");
+    CHECK(out[1].recipients == std::vector<std::string>{"boss@initech.example"});
+}
