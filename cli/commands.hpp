@@ -34,5 +34,6 @@ int cmd_raw(const Args& args);
 int cmd_check_config(const Args& args);
 int cmd_outbox(const Args& args);
 int cmd_contacts(const Args& args);
+int cmd_close(const Args& args);
 
 }  // namespace deskgate::cli

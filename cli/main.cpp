@@ -19,6 +19,7 @@ commands:
   check-config [PATH]                       validate the configuration
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
   contacts [--json]                         contacts created automatically from unknown senders
+  close TICKET [--now UNIX]                 close a ticket (and mail the summary, if the queue says so)
 
 --config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
 --store overrides the config's global.store.
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
         run = cmd_show;
     } else if (command == "raw") {
         run = cmd_raw;
+    } else if (command == "close") {
+        spec.with_value.insert("now");
+        run = cmd_close;
     } else if (command == "contacts") {
         run = cmd_contacts;
     } else if (command == "outbox") {

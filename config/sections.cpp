@@ -363,6 +363,7 @@ void Loader::read_queue(const toml::table& t) {
                    "sender_address", "display_name", "reply_to", "signature", "default_category",
                    "default_priority", "calendar", "ack_in_hours", "ack_after_hours",
                    "autoreply_exceptions", "never_cc", "create_unknown_contacts", "reaction_minutes", "resolution_minutes",
+                   "close_summary", "nps_template",
                    "status_on_customer_reply", "on_closed_reply", "reopen_days", "subject_tag"});
     Queue q;
     q.where = r.where();
@@ -446,6 +447,11 @@ void Loader::read_queue(const toml::table& t) {
             else q.never_cc.push_back(std::move(n));
         }
     if (auto v = r.boolean("create_unknown_contacts")) q.create_unknown_contacts = *v;
+    if (auto v = r.boolean("close_summary")) q.close_summary = *v;
+    if (auto v = r.string("nps_template")) {
+        q.nps_template = *v;
+        check_template_at(r, "nps_template", *v);
+    }
     if (auto v = r.integer("reaction_minutes", 0, 10000000)) q.reaction_minutes = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("resolution_minutes", 0, 10000000)) q.resolution_minutes = static_cast<std::uint32_t>(*v);
     if (auto v = r.choice("status_on_customer_reply", {"new", "open", "waiting"}))

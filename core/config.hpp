@@ -105,6 +105,8 @@ struct Queue {
     std::string calendar;               // name of a Calendar ("" = always in hours)
     std::string ack_in_hours;           // acknowledgement templates ("" = none)
     std::string ack_after_hours;
+    bool close_summary = false;          // on close, mail the whole correspondence to the requester
+    std::string nps_template;            // added to that summary (e.g. a Net Promoter Score question)
     std::uint32_t reaction_minutes = 0;   // business minutes to the first reaction (0 = no deadline)
     std::uint32_t resolution_minutes = 0; // business minutes to the resolution
     std::vector<std::string> autoreply_exceptions;  // patterns: *, ?, bare domain

@@ -18,6 +18,7 @@
 #include "core/authenticity.hpp"
 #include "core/business_hours.hpp"
 #include "core/classify.hpp"
+#include "core/close_summary.hpp"
 #include "core/lifecycle.hpp"
 #include "core/queue_resolver.hpp"
 #include "core/routing.hpp"
@@ -76,6 +77,27 @@ ApprovalMail Engine::approval_mail(const Queue& queue, const Ticket& ticket, con
     m.recipient = recipient;
     m.now = now;
     return m;
+}
+
+std::optional<std::string> Engine::close(WriteTxn& txn, TicketKey key, std::int64_t now) const {
+    auto t = txn.ticket(key);
+    if (!t) return std::nullopt;
+    const Queue* q = config_.queue_by_num(t->queue);
+    if (!q) return std::nullopt;
+    const auto next = next_status(t->status, TicketEvent::Closed, *q);
+    if (!next) return std::nullopt;
+    t->status = *next;
+    t->closed_at = now;
+    t->updated = std::max(t->updated, now);
+    txn.put_ticket(*t);
+    std::string why = fmt::format("ticket {} closed", to_string(key));
+    if (q->close_summary && !t->opener.empty() &&
+        std::find(t->undeliverable.begin(), t->undeliverable.end(), t->opener) == t->undeliverable.end()) {
+        queue_mail(txn, "summary", *q, *t, t->opener,
+                   build_close_summary(config_, *q, *t, txn.entries(key), config_.customer_by_id(t->customer_id), now), now);
+        why += ", summary to " + t->opener;
+    }
+    return why;
 }
 
 std::string Engine::verp_sender(std::uint64_t id) const {

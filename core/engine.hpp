@@ -135,6 +135,11 @@ public:
 
     const Config& config() const { return config_; }
 
+    // Closes a ticket (BRIEF rule 7) in the caller's write transaction; with the queue's
+    // close_summary, the requester gets the correspondence (and the NPS text) through the
+    // outbox. Returns the explanation, or nullopt when the ticket is missing or closed already.
+    std::optional<std::string> close(WriteTxn& txn, TicketKey ticket, std::int64_t now) const;
+
     // The VERP return path for outbox item `id` ("" when no bounce_address is configured).
     std::string verp_sender(std::uint64_t id) const;
 

@@ -321,3 +321,34 @@ TEST_CASE("optional authorization: the ticket opens at once and the approvers ar
     CHECK(out[1].kind == "approval-info");
     CHECK(out[1].recipients == std::vector<std::string>{"boss@initech.example"});
 }
+
+TEST_CASE("closing a ticket mails the requester the correspondence and the NPS text, once") {
+    TempDir dir;
+    Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
+    const Engine engine(example());
+    engine.deliver(store, {"alice@acme.example", {"support@helpdesk.example.com"}, ""},
+                   "From: Alice <alice@acme.example>\r\nSubject: Printer\r\nMessage-ID: <p1@acme.example>\r\n\r\nIt burns.\r\n", kTue0900);
+    engine.deliver(store, {"jana@example.com", {"support-comment@helpdesk.example.com"}, ""},
+                   "From: jana@example.com\r\nSubject: Re: [Support#10-1] Printer\r\nMessage-ID: <n1@example.com>\r\n\r\nsecret note\r\n",
+                   kTue0900 + 60);
+    std::optional<std::string> why;
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) { why = engine.close(txn, {10, 1}, kTue0900 + 3600); }));
+    REQUIRE(why);
+    CHECK(*why == "ticket 10-1 closed, summary to alice@acme.example");
+    std::vector<OutboxItem> out;
+    std::optional<Ticket> t;
+    std::string summary;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        out = txn.outbox();
+        t = txn.ticket({10, 1});
+        summary = txn.raw(out.back().raw_id).value_or("");
+    }));
+    CHECK(t->status == TicketStatus::Closed);
+    CHECK(t->closed_at == kTue0900 + 3600);
+    CHECK(out.back().kind == "summary");
+    CHECK(summary.find("It burns.") != std::string::npos);
+    CHECK(summary.find("secret note") == std::string::npos);  // internal notes stay inside
+    CHECK(summary.find("https://survey.example.com/nps?ticket=10-1") != std::string::npos);
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) { why = engine.close(txn, {10, 1}, kTue0900 + 7200); }));
+    CHECK_FALSE(why);  // closed already
+}

@@ -1,0 +1,43 @@
+// cmd_close.cpp - `deskgate close TICKET [--now UNIX]`: closes a ticket; with the queue's
+// close_summary the requester gets the correspondence through the outbox.
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/engine.hpp"
+
+namespace deskgate::cli {
+
+int cmd_close(const Args& args) {
+    if (args.positional.size() != 1) {
+        fmt::print(stderr, "usage: deskgate close TICKET [--now UNIX]\n");
+        return kExitUsage;
+    }
+    const auto key = parse_ticket_key(args.positional[0]);
+    if (!key) {
+        fmt::print(stderr, "deskgate: '{}' is not a ticket number (QUEUE-SEQ, e.g. 10-42)\n", args.positional[0]);
+        return kExitUsage;
+    }
+    auto config = load_or_report(config_path(args));
+    if (!config) return kExitFailure;
+    auto store = open_store_or_report(store_path(args, &*config), false);
+    if (!store) return kExitFailure;
+    std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (auto n = args.option("now")) now = std::atoll(n->c_str());
+    const Engine engine(*config);
+    std::optional<std::string> result;
+    if (auto err = store->write([&](WriteTxn& txn) { result = engine.close(txn, *key, now); })) {
+        fmt::print(stderr, "deskgate: {}\n", err->message);
+        return kExitFailure;
+    }
+    if (!result) {
+        fmt::print(stderr, "deskgate: ticket {} does not exist or is closed already\n", to_string(*key));
+        return kExitFailure;
+    }
+    fmt::print("{}\n", *result);
+    return kExitOk;
+}
+
+}  // namespace deskgate::cli
