@@ -64,6 +64,7 @@ void Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue
         item.sender = verp;
         txn.update_outbox(item);
     }
+    txn.note_generated(recipient, now);  // every kind counts against the per-recipient limit
 }
 
 ApprovalMail Engine::approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
@@ -660,7 +661,6 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
             ack.in_hours = tp.ack_in_hours;
             ack.now = now;
             queue_mail(txn, "ack", q, t, tp.ack_recipient, build_acknowledgement(ack), now);
-            txn.note_generated(tp.ack_recipient, now);
         }
         for (const std::string& approver : tp.ask_approvers)
             queue_mail(txn, "approval", q, t, approver, build_approval_request(approval_mail(q, t, msg.text_body, approver, now)), now);
