@@ -78,14 +78,35 @@ std::string BusinessCalendar::local_date(std::int64_t instant) const {
 }
 
 bool BusinessCalendar::in_hours(std::int64_t instant) const {
+    {
+        std::lock_guard lock(memo_mutex_);
+        if (instant == memo_in_hours_at_) return memo_in_hours_;
+    }
+    bool result = false;
     const Day d = local_day(instant);
-    if (d.year == 0 || holiday(d)) return false;
-    for (const TimeRange& r : calendar_.weekly[static_cast<std::size_t>(d.weekday)])
-        if (instant >= at(d, r.start) && instant < at(d, r.end)) return true;
-    return false;
+    if (d.year != 0 && !holiday(d))
+        for (const TimeRange& r : calendar_.weekly[static_cast<std::size_t>(d.weekday)])
+            if (instant >= at(d, r.start) && instant < at(d, r.end)) result = true;
+    std::lock_guard lock(memo_mutex_);
+    memo_in_hours_at_ = instant;
+    memo_in_hours_ = result;
+    return result;
 }
 
 std::int64_t BusinessCalendar::add_business_minutes(std::int64_t start, std::int64_t minutes) const {
+    {
+        std::lock_guard lock(memo_mutex_);
+        for (const AddMemo& m : memo_add_)
+            if (m.start == start && m.minutes == minutes) return m.result;
+    }
+    const std::int64_t result = compute_business_minutes(start, minutes);
+    std::lock_guard lock(memo_mutex_);
+    memo_add_[memo_next_] = AddMemo{start, minutes, result};
+    memo_next_ = (memo_next_ + 1) % memo_add_.size();
+    return result;
+}
+
+std::int64_t BusinessCalendar::compute_business_minutes(std::int64_t start, std::int64_t minutes) const {
     std::int64_t remaining = std::max<std::int64_t>(0, minutes) * 60;
     Day d = local_day(start);
     for (std::int64_t i = 0; i < kHorizonDays && d.year != 0; ++i, d = next_day(d)) {

@@ -5,7 +5,9 @@
 // hours counts as it really passes.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -42,10 +44,20 @@ private:
     // Unix time of local wall-clock `minute` (since midnight) on day `d`.
     std::int64_t at(const Day& d, int minute) const;
     bool holiday(const Day& d) const;
+    std::int64_t compute_business_minutes(std::int64_t start, std::int64_t minutes) const;
 
     const Calendar& calendar_;
     GTimeZone* zone_ = nullptr;
     std::set<std::string> holidays_;
+    // Mail arrives in bursts: the last answers are remembered (same instant, same question).
+    mutable std::mutex memo_mutex_;
+    mutable std::int64_t memo_in_hours_at_ = -1;
+    mutable bool memo_in_hours_ = false;
+    struct AddMemo {
+        std::int64_t start = -1, minutes = -1, result = 0;
+    };
+    mutable std::array<AddMemo, 4> memo_add_{};  // one slot per deadline length in use
+    mutable std::size_t memo_next_ = 0;
 };
 
 }  // namespace deskgate

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,8 @@
 #include "core/ticket.hpp"
 
 namespace deskgate {
+
+class BusinessCalendar;
 
 struct Envelope {
     std::string sender;                   // MAIL FROM (raw, "" for the null sender)
@@ -109,6 +113,9 @@ struct DeliveryInput {
 class Engine {
 public:
     explicit Engine(const Config& config);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
 
     // Decides everything for one parsed message; reads the store only. raw_size is the size
     // of the raw bytes as received.
@@ -150,8 +157,11 @@ private:
     struct ApprovalMail approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
                                       const std::string& recipient, std::int64_t now) const;
 
+    const BusinessCalendar* business_calendar(const Queue& queue) const;  // nullptr: around the clock
+
     const Config& config_;
     SubjectTagMatcher tags_;
+    std::unordered_map<std::string, std::unique_ptr<const BusinessCalendar>> calendars_;
 };
 
 }  // namespace deskgate
