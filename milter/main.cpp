@@ -340,8 +340,10 @@ int main(int argc, char** argv) {
         else if (a == "--store" && i + 1 < argc) store_path = argv[++i];
         else if (a == "--mode" && i + 1 < argc) {
             const std::string_view m = argv[++i];
-            mode = m == "inbound" ? Mode::Inbound : m == "outbound" ? Mode::Outbound : m == "auto" ? Mode::Auto : Mode{-1};
-            if (static_cast<int>(mode) < 0) {
+            if (m == "inbound") mode = Mode::Inbound;
+            else if (m == "outbound") mode = Mode::Outbound;
+            else if (m == "auto") mode = Mode::Auto;
+            else {
                 fmt::print(stderr, "deskgate-milter: --mode inbound|outbound|auto\n");
                 return kExitUsage;
             }
