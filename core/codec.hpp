@@ -30,12 +30,18 @@ public:
     void i64(std::int64_t v) { uint(static_cast<std::uint64_t>(v)); }
     void boolean(bool b) { u8(b ? 1 : 0); }
     void str(std::string_view s) {
+        if (s.size() > 0xFFFFFFFFu) throw Error("record field longer than 4 GiB");
         u32(static_cast<std::uint32_t>(s.size()));
         out_.append(s);
     }
     void strings(const std::vector<std::string>& v) {
-        u32(static_cast<std::uint32_t>(v.size()));
+        count(v.size());
         for (const auto& s : v) str(s);
+    }
+    // An element count (vectors); checked like a string length.
+    void count(std::size_t n) {
+        if (n > 0xFFFFFFFFu) throw Error("record list longer than 2^32 elements");
+        u32(static_cast<std::uint32_t>(n));
     }
     const std::string& data() const { return out_; }
 

@@ -27,6 +27,18 @@ void Txn::abort() {
     txn_ = nullptr;
 }
 
+MDB_dbi open_dbi(MDB_txn* txn, const char* name, unsigned flags) {
+    MDB_dbi dbi = 0;
+    check(mdb_dbi_open(txn, name, flags, &dbi), fmt::format("opening database '{}'", name));
+    return dbi;
+}
+
+std::size_t map_size(MDB_env* env) {
+    MDB_envinfo info{};
+    check(mdb_env_info(env, &info), "mdb_env_info");
+    return info.me_mapsize;
+}
+
 Cursor::Cursor(MDB_txn* txn, MDB_dbi dbi) { check(mdb_cursor_open(txn, dbi, &cursor_), "mdb_cursor_open"); }
 Cursor::~Cursor() {
     if (cursor_) mdb_cursor_close(cursor_);

@@ -60,6 +60,13 @@ private:
     MDB_txn* txn_ = nullptr;
 };
 
+// Opens (with MDB_CREATE in flags: creates) a named database in txn; the handle stays valid
+// for the environment's lifetime once txn commits.
+MDB_dbi open_dbi(MDB_txn* txn, const char* name, unsigned flags);
+
+// The map size this process currently uses (mdb_env_info).
+std::size_t map_size(MDB_env* env);
+
 class Cursor {
 public:
     Cursor(MDB_txn* txn, MDB_dbi dbi);

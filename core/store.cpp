@@ -95,7 +95,7 @@ std::string encode(const Ticket& t) {
     w.i64(t.closed_at);
     w.boolean(t.linked_from.has_value());
     if (t.linked_from) put_key(w, *t.linked_from);
-    w.u32(static_cast<std::uint32_t>(t.referrals.size()));
+    w.count(t.referrals.size());
     for (auto q : t.referrals) w.u32(q);
     w.u32(t.entry_count);
     w.i64(t.reaction_due);
@@ -150,7 +150,7 @@ std::string encode(const TicketEntry& e) {
     w.str(e.from_name);
     w.str(e.subject);
     w.str(e.text_body);
-    w.u32(static_cast<std::uint32_t>(e.attachments.size()));
+    w.count(e.attachments.size());
     for (const auto& a : e.attachments) {
         w.str(a.filename);
         w.str(a.content_type);
@@ -305,11 +305,9 @@ public:
         std::vector<Ticket> out;
         lmdb::Cursor c(txn_, db_.tickets);
         MDB_val k{}, d{};
+        // A full scan even with a queue filter: tickets opened in a queue sort together, but
+        // tickets may have moved into it from others since.
         MDB_cursor_op op = MDB_FIRST;
-        if (filter.queue) {
-            // Tickets opened in that queue sort together; others may have moved into it.
-            op = MDB_FIRST;
-        }
         while (c.get(k, d, op)) {
             op = MDB_NEXT;
             Ticket t = decode_ticket(lmdb::view(d));
@@ -446,7 +444,7 @@ public:
         }
         times.push_back(now);
         Writer w;
-        w.u32(static_cast<std::uint32_t>(times.size()));
+        w.count(times.size());
         for (std::int64_t t : times) w.i64(t);
         put(db_.generated, key, w.data());
     }
@@ -539,11 +537,7 @@ struct Store::Impl {
     // requires that no transaction of the process is active then).
     mutable std::shared_mutex resize;
 
-    void refresh_map_size() {
-        MDB_envinfo info{};
-        mdb_env_info(env.get(), &info);
-        map_size = info.me_mapsize;
-    }
+    void refresh_map_size() { map_size = lmdb::map_size(env.get()); }
 
     // Another process grew the map: adopt its size.
     void adopt_new_size() {
@@ -580,9 +574,16 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
         }
         MDB_env* env = impl->env.get();
         lmdb::check(mdb_env_set_maxdbs(env, 16), "mdb_env_set_maxdbs");
-        lmdb::check(mdb_env_set_mapsize(env, options.initial_map_size), "mdb_env_set_mapsize");
+        // A new environment starts at initial_map_size. An existing one keeps the size recorded
+        // in it when that is bigger (another process grew it): LMDB adopts the recorded size
+        // when none is set before mdb_env_open, and we raise it to initial_map_size after.
+        const bool existing = std::filesystem::exists(options.path / "data.mdb", ec);
+        if (!existing)
+            lmdb::check(mdb_env_set_mapsize(env, options.initial_map_size), "mdb_env_set_mapsize");
         const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
         lmdb::check(mdb_env_open(env, options.path.c_str(), flags, 0660), "mdb_env_open");
+        if (lmdb::map_size(env) < options.initial_map_size)
+            lmdb::check(mdb_env_set_mapsize(env, options.initial_map_size), "mdb_env_set_mapsize");
         impl->refresh_map_size();
 
         // Another process may have grown the map since we read its size: adopt and retry.
@@ -600,10 +601,7 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
         lmdb::Txn txn = begin();
         const unsigned create = options.read_only ? 0u : MDB_CREATE;
         auto open_db = [&](const char* name, unsigned extra) {
-            MDB_dbi dbi = 0;
-            lmdb::check(mdb_dbi_open(txn.get(), name, create | extra, &dbi),
-                        fmt::format("opening database '{}'", name));
-            return dbi;
+            return lmdb::open_dbi(txn.get(), name, create | extra);
         };
         Dbis& d = impl->dbis;
         d.meta = open_db("meta", 0);

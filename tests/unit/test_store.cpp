@@ -6,6 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <set>
 
 #include "core/store.hpp"
@@ -58,6 +62,97 @@ void raw_put(const std::filesystem::path& p, const char* db, std::string key, st
     REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
     REQUIRE(mdb_txn_commit(txn) == 0);
     mdb_env_close(env);
+}
+
+// Reads one value straight from a database (nullopt when absent); same caveat as raw_put.
+std::optional<std::string> raw_get(const std::filesystem::path& p, const char* db, std::string key) {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    mdb_env_set_maxdbs(env, 16);
+    REQUIRE(mdb_env_open(env, p.c_str(), MDB_RDONLY, 0660) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+    MDB_dbi dbi = 0;
+    REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+    MDB_val k{key.size(), key.data()}, v{};
+    std::optional<std::string> out;
+    if (mdb_get(txn, dbi, &k, &v) == 0) out = std::string(static_cast<const char*>(v.mv_data), v.mv_size);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return out;
+}
+
+// Every field, exactly (the records have no operator==).
+void check_same(const Ticket& a, const Ticket& b) {
+    CHECK(a.key == b.key);
+    CHECK(a.queue == b.queue);
+    CHECK(a.subject == b.subject);
+    CHECK(a.status == b.status);
+    CHECK(a.customer_id == b.customer_id);
+    CHECK(a.opener == b.opener);
+    CHECK(a.participants == b.participants);
+    CHECK(a.category == b.category);
+    CHECK(a.priority == b.priority);
+    CHECK(a.tags == b.tags);
+    CHECK(a.assignee == b.assignee);
+    CHECK(a.created == b.created);
+    CHECK(a.updated == b.updated);
+    CHECK(a.closed_at == b.closed_at);
+    CHECK(a.linked_from == b.linked_from);
+    CHECK(a.referrals == b.referrals);
+    CHECK(a.entry_count == b.entry_count);
+    CHECK(a.reaction_due == b.reaction_due);
+    CHECK(a.resolution_due == b.resolution_due);
+    CHECK(a.undeliverable == b.undeliverable);
+}
+
+void check_same(const TicketEntry& a, const TicketEntry& b) {
+    CHECK(a.ticket == b.ticket);
+    CHECK(a.index == b.index);
+    CHECK(a.direction == b.direction);
+    CHECK(a.kind == b.kind);
+    CHECK(a.message_id == b.message_id);
+    CHECK(a.from_address == b.from_address);
+    CHECK(a.from_name == b.from_name);
+    CHECK(a.subject == b.subject);
+    CHECK(a.text_body == b.text_body);
+    REQUIRE(a.attachments.size() == b.attachments.size());
+    for (std::size_t i = 0; i < a.attachments.size(); ++i) {
+        CHECK(a.attachments[i].filename == b.attachments[i].filename);
+        CHECK(a.attachments[i].content_type == b.attachments[i].content_type);
+        CHECK(a.attachments[i].size == b.attachments[i].size);
+        CHECK(a.attachments[i].sha256 == b.attachments[i].sha256);
+    }
+    CHECK(a.defects == b.defects);
+    CHECK(a.body_digest == b.body_digest);
+    CHECK(a.envelope_sender == b.envelope_sender);
+    CHECK(a.envelope_recipients == b.envelope_recipients);
+    CHECK(a.explanation == b.explanation);
+    CHECK(a.received == b.received);
+    CHECK(a.raw_id == b.raw_id);
+    CHECK(a.raw_size == b.raw_size);
+}
+
+void check_same(const Contact& a, const Contact& b) {
+    CHECK(a.address == b.address);
+    CHECK(a.name == b.name);
+    CHECK(a.customer_id == b.customer_id);
+    CHECK(a.queue == b.queue);
+    CHECK(a.created == b.created);
+}
+
+void check_same(const OutboxItem& a, const OutboxItem& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.kind == b.kind);
+    CHECK(a.sender == b.sender);
+    CHECK(a.recipients == b.recipients);
+    CHECK(a.raw_id == b.raw_id);
+    CHECK(a.ticket == b.ticket);
+    CHECK(a.created == b.created);
+    CHECK(a.next_attempt == b.next_attempt);
+    CHECK(a.attempts == b.attempts);
+    CHECK(a.state == b.state);
+    CHECK(a.last_error == b.last_error);
 }
 
 std::string be(std::uint32_t a, std::uint32_t b) {
@@ -343,10 +438,13 @@ TEST_CASE("several processes: one writes while another reads; concurrent writers
     }
     {
         Store reader = open_store(path, 256 * 1024, true);
+        std::size_t last = 0;
         for (int i = 0; i < 50; ++i) {
             std::size_t n = 0;
             CHECK_FALSE(reader.read([&](const ReadTxn& txn) { n = txn.tickets({}).size(); }));
             CHECK(n <= 200);
+            CHECK(n >= last);  // committed tickets never disappear from a later snapshot
+            last = n;
         }
     }
     for (pid_t child : children) {
@@ -415,4 +513,200 @@ TEST_CASE("generated-mail counts per address, pruned after a day; ticket deadlin
         CHECK(t->reaction_due == 5000);
         CHECK(t->resolution_due == 6000);
     }));
+}
+
+TEST_CASE("every field round-trips exactly, empty optionals and extreme values too") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s");
+    Ticket full = sample_ticket({7, 1});
+    full.closed_at = -5;  // negative times survive the unsigned encoding
+    full.reaction_due = INT64_MAX;
+    full.resolution_due = INT64_MIN;
+    full.undeliverable = {"gone@acme.example", ""};
+    full.entry_count = 0;
+    full.key = {0xFFFFFFFFu, 0xFFFFFFFFu};
+    full.queue = 0xFFFFFFFFu;
+    Ticket bare;  // every field defaulted: empty strings, no linked_from, no referrals
+    bare.key = {7, 2};
+    TicketEntry entry;
+    entry.ticket = {7, 2};
+    entry.direction = Direction::Internal;
+    entry.kind = EntryKind::Referral;
+    entry.from_name = "Žluťoučký kůň";
+    entry.text_body = std::string("\0\0\xff\xfe", 4);
+    entry.attachments = {{"smlouva.pdf", "application/pdf", UINT64_MAX, std::string(64, 'a')}};
+    entry.defects = {"", "x"};
+    entry.envelope_recipients = {};
+    entry.received = -1;
+    entry.raw_id = UINT64_MAX;
+    entry.raw_size = 0;
+    TicketEntry second;  // no message id: not indexed
+    second.ticket = {7, 2};
+    second.received = 100;
+    Contact contact{"eve@acme.example", "", "", 0, 0};
+    OutboxItem no_ticket;
+    no_ticket.kind = "ack";
+    no_ticket.recipients = {};
+    no_ticket.state = "pending";
+
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        txn.put_ticket(full);
+        txn.put_ticket(bare);
+        CHECK(txn.append_entry(entry) == 0);
+        CHECK(txn.append_entry(second) == 1);
+        txn.put_contact(contact);
+        CHECK(txn.add_outbox(no_ticket) == 1);
+        no_ticket.attempts = 3;
+        no_ticket.state = "sent";
+        txn.update_outbox(no_ticket);
+    }));
+    CHECK(entry.index == 0);
+    CHECK(second.index == 1);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        auto got_full = txn.ticket(full.key);
+        REQUIRE(got_full);
+        check_same(*got_full, full);
+        auto got_bare = txn.ticket(bare.key);
+        REQUIRE(got_bare);
+        Ticket want = bare;
+        want.entry_count = 2;
+        want.updated = 100;  // max(updated, received) over both entries
+        check_same(*got_bare, want);
+        CHECK_FALSE(got_bare->linked_from);
+        auto entries = txn.entries(bare.key);
+        REQUIRE(entries.size() == 2);
+        check_same(entries[0], entry);
+        check_same(entries[1], second);
+        CHECK(txn.entries(full.key).empty());
+        auto c = txn.contact("eve@acme.example");
+        REQUIRE(c);
+        check_same(*c, contact);
+        auto item = txn.outbox_item(1);
+        REQUIRE(item);
+        check_same(*item, no_ticket);
+        CHECK_FALSE(item->ticket);
+        CHECK_FALSE(txn.outbox_item(2));
+        CHECK(txn.find_message_id("").empty());
+    }));
+}
+
+TEST_CASE("counters are independent and survive reopening") {
+    TempDir dir;
+    {
+        Store s = open_store(dir.path() / "s");
+        REQUIRE_FALSE(s.write([&](WriteTxn& txn) {
+            CHECK(txn.allocate_ticket(1) == TicketKey{1, 1});
+            CHECK(txn.put_raw("a") == 1);
+            OutboxItem o;
+            CHECK(txn.add_outbox(o) == 1);
+            CHECK(o.id == 1);
+        }));
+    }
+    Store s = open_store(dir.path() / "s");
+    REQUIRE_FALSE(s.write([&](WriteTxn& txn) {
+        CHECK(txn.allocate_ticket(1) == TicketKey{1, 2});
+        CHECK(txn.allocate_ticket(2) == TicketKey{2, 1});
+        CHECK(txn.put_raw("b") == 2);
+        CHECK(txn.put_raw("") == 3);
+        OutboxItem o;
+        CHECK(txn.add_outbox(o) == 2);
+    }));
+    REQUIRE_FALSE(s.read([&](const ReadTxn& txn) {
+        CHECK(txn.raw(3) == std::string());  // empty bytes are stored, not "absent"
+        CHECK_FALSE(txn.raw(0));
+    }));
+}
+
+TEST_CASE("reopening keeps a map that was grown, and read-only stores refuse writes") {
+    TempDir dir;
+    const auto path = dir.path() / "s";
+    std::uint64_t grown = 0;
+    {
+        Store s = open_store(path, 256 * 1024);
+        CHECK(s.map_size() == 256 * 1024);
+        const std::string chunk(1024 * 1024, 'r');
+        for (int i = 0; i < 6; ++i) REQUIRE_FALSE(s.write([&](WriteTxn& txn) { txn.put_raw(chunk); }));
+        grown = s.map_size();
+        CHECK(grown >= 8ull * 1024 * 1024);
+    }
+    {
+        Store s = open_store(path, 256 * 1024);
+        CHECK(s.map_size() == grown);  // not shrunk back to the initial size
+    }
+    {
+        Store s = open_store(path, grown * 4);
+        CHECK(s.map_size() == grown * 4);  // a bigger initial size still applies
+    }
+    Store ro = open_store(path, 256 * 1024, true);
+    CHECK(ro.map_size() >= grown);
+    REQUIRE_FALSE(ro.read([&](const ReadTxn& txn) { CHECK(txn.raw(6) == std::string(1024 * 1024, 'r')); }));
+    auto err = ro.write([&](WriteTxn& txn) { txn.put_raw("x"); });
+    REQUIRE(err);
+    CHECK(err->message.find("read-only") != std::string::npos);
+}
+
+TEST_CASE("every truncation of every record kind is a clean error") {
+    TempDir dir;
+    const auto path = dir.path() / "s";
+    {
+        Store s = open_store(path);
+        REQUIRE_FALSE(s.write([&](WriteTxn& txn) {
+            txn.put_ticket(sample_ticket({10, 1}));
+            TicketEntry e;
+            e.ticket = {10, 1};
+            e.message_id = "m@x";
+            e.body_digest = "d";
+            e.attachments = {{"f", "t/s", 1, "h"}};
+            e.defects = {"d1"};
+            txn.append_entry(e);
+            txn.put_contact(Contact{"c@x", "C", "acme", 10, 1});
+            OutboxItem o;
+            o.ticket = TicketKey{10, 1};
+            o.recipients = {"r@x"};
+            txn.add_outbox(o);
+        }));
+    }
+    std::string entry_key = be(10, 1) + std::string(4, '\0');
+    std::string outbox_key(8, '\0');
+    outbox_key[7] = 1;
+    struct Kind {
+        const char* db;
+        std::string key;
+        std::function<void(const ReadTxn&)> read;
+    };
+    const std::vector<Kind> kinds{
+        {"tickets", be(10, 1), [](const ReadTxn& t) { (void)t.ticket({10, 1}); }},
+        {"entries", entry_key, [](const ReadTxn& t) { (void)t.entries({10, 1}); }},
+        {"contacts", "c@x", [](const ReadTxn& t) { (void)t.contacts(); }},
+        {"outbox", outbox_key, [](const ReadTxn& t) { (void)t.outbox(); }},
+    };
+    for (const auto& kind : kinds) {
+        CAPTURE(kind.db);
+        const auto good = raw_get(path, kind.db, kind.key);
+        REQUIRE(good);
+        REQUIRE(good->size() > 10);
+        for (std::size_t len = 0; len < good->size(); ++len) {
+            CAPTURE(len);
+            raw_put(path, kind.db, kind.key, good->substr(0, len));
+            Store s = open_store(path);
+            auto err = s.read(kind.read);
+            REQUIRE(err);
+            CHECK(err->message.find("corrupt record") != std::string::npos);
+            CHECK_FALSE(err->internal);
+        }
+        raw_put(path, kind.db, kind.key, *good + "x");  // trailing bytes
+        {
+            Store s = open_store(path);
+            CHECK(s.read(kind.read));
+        }
+        raw_put(path, kind.db, kind.key, *good);  // intact again: reads fine
+        Store s = open_store(path);
+        CHECK_FALSE(s.read(kind.read));
+    }
+    // a corrupt Message-ID reference is an error too
+    raw_put(path, "msgids", "m@x", std::string("\x01\x0a", 2));
+    Store s = open_store(path);
+    auto err = s.read([](const ReadTxn& t) { (void)t.find_message_id("m@x"); });
+    REQUIRE(err);
+    CHECK(err->message.find("corrupt record") != std::string::npos);
 }
