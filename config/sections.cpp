@@ -63,10 +63,15 @@ bool valid_time_zone(const std::string& name) {
     return true;
 }
 
-// Position of byte `offset` inside a single-line string value starting at `value`.
-SourcePos offset_in_value(SourcePos value, const std::string& text, std::size_t offset) {
-    if (text.find('\n') == std::string::npos) value.column += static_cast<std::uint32_t>(offset + 1);
-    return value;
+// Whether `text` uses `name` as a value placeholder ({{ name }} with any spacing), outside
+// sections too: rendering asks for exactly the names it prints.
+bool uses_placeholder(std::string_view text, std::string_view name) {
+    bool found = false;
+    (void)render_template(text, [&](std::string_view n) -> std::optional<std::string> {
+        if (n == name) found = true;
+        return std::string("x");
+    });
+    return found;
 }
 
 }  // namespace
@@ -200,11 +205,11 @@ void Loader::read_calendar(const toml::table& t) {
             diag_.error(r.where("time_zone"), fmt::format("unknown time zone \"{}\" (expected an IANA name "
                                                           "like \"Europe/Prague\")", *v));
     }
-    if (auto v = r.strings("holidays")) {
-        for (const std::string& d : *v)
-            if (!valid_date(d))
-                diag_.error(r.where("holidays"), fmt::format("holiday \"{}\": expected a date YYYY-MM-DD", d));
-        c.holidays = *v;
+    if (auto v = r.strings_at("holidays")) {
+        for (const auto& [d, where] : *v) {
+            if (valid_date(d)) c.holidays.push_back(d);
+            else diag_.error(where, fmt::format("holiday \"{}\": expected a date YYYY-MM-DD", d));
+        }
     }
     if (const toml::node* hours = r.node("hours")) {
         if (const auto* ht = hours->as_table()) {
@@ -214,13 +219,13 @@ void Loader::read_calendar(const toml::table& t) {
             for (std::size_t d = 0; d < days.size(); ++d) {
                 const toml::node* n = ht->get(days[d]);
                 if (!n) continue;
-                std::vector<std::string> ranges;
-                if (const auto* s = n->as_string()) ranges.push_back(s->get());
-                else if (auto list = hr.strings(days[d])) ranges = *list;
+                std::vector<TableReader::Item> ranges;
+                if (const auto* s = n->as_string()) ranges.push_back({s->get(), position(n->source())});
+                else if (auto list = hr.strings_at(days[d])) ranges = *list;
                 else continue;
-                for (const std::string& text : ranges) {
+                for (const auto& [text, where] : ranges) {
                     if (auto range = parse_range(text)) c.weekly[d].push_back(*range);
-                    else diag_.error(n->source(), fmt::format("'{}' hours \"{}\": expected \"HH:MM-HH:MM\" "
+                    else diag_.error(where, fmt::format("'{}' hours \"{}\": expected \"HH:MM-HH:MM\" "
                                                              "with the start before the end", days[d], text));
                 }
             }
@@ -289,17 +294,17 @@ void Loader::read_customer(const toml::table& t) {
                                                    where_text(it->second)));
     }
     c.name = r.string("name").value_or(c.id);
-    if (auto v = r.strings("domains")) {
-        for (const std::string& d : *v) {
+    if (auto v = r.strings_at("domains")) {
+        for (const auto& [d, where] : *v) {
             std::string domain = lower(d);
             if (domain.empty() || domain.find('@') != std::string::npos || domain.find('.') == std::string::npos) {
-                diag_.error(r.where("domains"), fmt::format("domain \"{}\" of customer '{}': expected a domain "
+                diag_.error(where, fmt::format("domain \"{}\" of customer '{}': expected a domain "
                                                             "name like \"example.com\"", d, c.id));
                 continue;
             }
-            auto [it, fresh] = domains_.try_emplace(domain, c.id, r.where("domains"));
+            auto [it, fresh] = domains_.try_emplace(domain, c.id, where);
             if (!fresh) {
-                diag_.error(r.where("domains"), fmt::format("domain {} claimed by customers {} and {} (first at {})",
+                diag_.error(where, fmt::format("domain {} claimed by customers {} and {} (first at {})",
                                                             domain, it->second.first, c.id,
                                                             where_text(it->second.second)));
                 continue;
@@ -308,18 +313,18 @@ void Loader::read_customer(const toml::table& t) {
         }
     }
     auto addresses = [&](std::string_view key, std::vector<std::string>& out, bool unique) {
-        if (auto v = r.strings(key)) {
-            for (const std::string& a : *v) {
+        if (auto v = r.strings_at(key)) {
+            for (const auto& [a, where] : *v) {
                 std::string n = normalize_address(a);
                 if (n.empty()) {
-                    diag_.error(r.where(key), fmt::format("'{}' of customer '{}': \"{}\" is not an e-mail address",
+                    diag_.error(where, fmt::format("'{}' of customer '{}': \"{}\" is not an e-mail address",
                                                           key, c.id, a));
                     continue;
                 }
                 if (unique) {
-                    auto [it, fresh] = contacts_.try_emplace(n, c.id, r.where(key));
+                    auto [it, fresh] = contacts_.try_emplace(n, c.id, where);
                     if (!fresh && it->second.first != c.id) {
-                        diag_.error(r.where(key), fmt::format("contact {} claimed by customers {} and {} (first at {})",
+                        diag_.error(where, fmt::format("contact {} claimed by customers {} and {} (first at {})",
                                                               n, it->second.first, c.id,
                                                               where_text(it->second.second)));
                         continue;
@@ -353,8 +358,10 @@ void Loader::claim_address(const std::string& address, std::uint32_t queue, cons
 }
 
 void Loader::check_template_at(TableReader& r, std::string_view key, const std::string& text) {
+    const toml::node* n = r.node(key);
     for (const TemplateError& e : check_template(text))
-        diag_.error(offset_in_value(r.where(key), text, e.offset), fmt::format("{} in '{}'", e.message, key));
+        diag_.error(n ? position_in_string(*n, text, e.offset) : r.where(key),
+                    fmt::format("{} in '{}'", e.message, key));
 }
 
 void Loader::read_queue(const toml::table& t) {
@@ -386,14 +393,14 @@ void Loader::read_queue(const toml::table& t) {
     };
     q.system_address = address("address", true);
     if (!q.system_address.empty()) claim_address(q.system_address, q.number, r.where("address"));
-    if (auto v = r.strings("forwarding")) {
-        for (const std::string& a : *v) {
+    if (auto v = r.strings_at("forwarding")) {
+        for (const auto& [a, where] : *v) {
             std::string n = normalize_address(a);
             if (n.empty()) {
-                diag_.error(r.where("forwarding"), fmt::format("'forwarding': \"{}\" is not an e-mail address", a));
+                diag_.error(where, fmt::format("'forwarding': \"{}\" is not an e-mail address", a));
                 continue;
             }
-            claim_address(n, q.number, r.where("forwarding"));
+            claim_address(n, q.number, where);
             q.forwarding_addresses.push_back(std::move(n));
         }
     }
@@ -432,18 +439,18 @@ void Loader::read_queue(const toml::table& t) {
         q.ack_after_hours = *v;
         check_template_at(r, "ack_after_hours", *v);
     }
-    if (auto v = r.strings("autoreply_exceptions")) {
-        for (const std::string& p : *v) {
+    if (auto v = r.strings_at("autoreply_exceptions")) {
+        for (const auto& [p, where] : *v) {
             if (p.empty() || p.find_first_of(" \t") != std::string::npos)
-                diag_.error(r.where("autoreply_exceptions"),
+                diag_.error(where,
                             fmt::format("autoreply exception \"{}\": expected an address pattern (*, ?) or a domain", p));
             else q.autoreply_exceptions.push_back(lower(p));
         }
     }
-    if (auto v = r.strings("never_cc"))
-        for (const std::string& a : *v) {
+    if (auto v = r.strings_at("never_cc"))
+        for (const auto& [a, where] : *v) {
             std::string n = normalize_address(a);
-            if (n.empty()) diag_.error(r.where("never_cc"), fmt::format("'never_cc': \"{}\" is not an e-mail address", a));
+            if (n.empty()) diag_.error(where, fmt::format("'never_cc': \"{}\" is not an e-mail address", a));
             else q.never_cc.push_back(std::move(n));
         }
     if (auto v = r.boolean("create_unknown_contacts")) q.create_unknown_contacts = *v;
@@ -465,10 +472,10 @@ void Loader::read_queue(const toml::table& t) {
         static const std::vector<std::string_view> tag_names = {"ticket.number", "queue.title",
                                                                 "queue.name", "queue.number"};
         for (const TemplateError& e : check_template(*v, &tag_names))
-            diag_.error(offset_in_value(r.where("subject_tag"), *v, e.offset),
+            diag_.error(position_in_string(*r.node("subject_tag"), *v, e.offset),
                         fmt::format("{} in 'subject_tag' (allowed: ticket.number, queue.title, "
                                     "queue.name, queue.number)", e.message));
-        if (v->find("{{ticket.number}}") == std::string::npos)
+        if (!uses_placeholder(*v, "ticket.number"))
             diag_.error(r.where("subject_tag"), "'subject_tag' must contain {{ticket.number}}");
     }
     config_.queues.push_back(std::move(q));

@@ -15,6 +15,36 @@ SourcePos position(const toml::source_region& region) {
     return p;
 }
 
+SourcePos position_in_string(const toml::node& node, std::string_view text, std::size_t offset) {
+    const toml::source_region& r = node.source();
+    SourcePos p = position(r);
+    if (offset > text.size() || r.begin.line == 0 || r.end.line < r.begin.line) return p;
+    const std::size_t newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+    const std::size_t span_lines = r.end.line - r.begin.line;
+    if (span_lines == 0) {
+        if (newlines != 0 || r.end.column <= r.begin.column) return p;
+        const std::size_t width = r.end.column - r.begin.column;  // end is one past the closing quote
+        if (width == text.size() + 2) p.column += static_cast<std::uint32_t>(offset + 1);
+        else if (width == text.size() + 6) p.column += static_cast<std::uint32_t>(offset + 3);
+        return p;
+    }
+    // Multi-line: the line breaks of the text are those of the source, plus one trimmed right
+    // after the opening delimiter. Any other count means line-ending backslashes: keep the start.
+    std::size_t first_line = r.begin.line;
+    if (span_lines == newlines + 1) ++first_line;
+    else if (span_lines != newlines) return p;
+    const std::string_view before = text.substr(0, offset);
+    const std::size_t line_breaks = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    if (line_breaks == 0 && first_line == r.begin.line) {
+        p.column += 3 + static_cast<std::uint32_t>(offset);  // after the opening """ on the same line
+        return p;
+    }
+    const std::size_t line_start = line_breaks == 0 ? 0 : before.rfind('\n') + 1;
+    p.line = static_cast<std::uint32_t>(first_line + line_breaks);
+    p.column = static_cast<std::uint32_t>(offset - line_start + 1);
+    return p;
+}
+
 void Diagnostics::error(const SourcePos& where, std::string message) {
     errors_.push_back(ConfigError{where, std::move(message)});
 }
@@ -174,6 +204,29 @@ std::optional<std::vector<std::string>> TableReader::strings(std::string_view ke
     for (const toml::node& el : *a) {
         if (const auto* s = el.as_string()) {
             out.push_back(s->get());
+        } else {
+            diag_.error(el.source(), fmt::format("'{}' in {}: expected strings in the array, got {}",
+                                                 key, section_, type_name(el)));
+            ok = false;
+        }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+std::optional<std::vector<TableReader::Item>> TableReader::strings_at(std::string_view key) {
+    const toml::node* n = table_.get(key);
+    if (!n) return std::nullopt;
+    const auto* a = n->as_array();
+    if (!a) {
+        wrong_type(key, *n, "an array of strings");
+        return std::nullopt;
+    }
+    std::vector<Item> out;
+    bool ok = true;
+    for (const toml::node& el : *a) {
+        if (const auto* s = el.as_string()) {
+            out.push_back({s->get(), position(el.source())});
         } else {
             diag_.error(el.source(), fmt::format("'{}' in {}: expected strings in the array, got {}",
                                                  key, section_, type_name(el)));

@@ -17,6 +17,12 @@ namespace deskgate::config {
 
 SourcePos position(const toml::source_region& region);
 
+// Position of byte `offset` of the decoded string `text` held by `node`: exact for strings on one
+// line without escapes ("..." or '...', also """...""" and '''...''' on one line) and, in
+// multi-line strings, the right line (column counted in the decoded text). Otherwise the
+// value's start: a position never points somewhere else than the value.
+SourcePos position_in_string(const toml::node& node, std::string_view text, std::size_t offset);
+
 class Diagnostics {
 public:
     void error(const SourcePos& where, std::string message);
@@ -50,6 +56,12 @@ public:
     // Integer bytes, or a string with a K/M/G suffix ("50M").
     std::optional<std::uint64_t> size(std::string_view key);
     std::optional<std::vector<std::string>> strings(std::string_view key);
+    // The same with each element's own position, so a bad element is pointed at exactly.
+    struct Item {
+        std::string value;
+        SourcePos where;
+    };
+    std::optional<std::vector<Item>> strings_at(std::string_view key);
     // One of `choices`.
     std::optional<std::string> choice(std::string_view key, const std::vector<std::string_view>& choices);
 

@@ -90,8 +90,16 @@ std::vector<TemplateError> check_template(std::string_view text,
         }
         if (t.kind == Token::Kind::Open) open_sections.push_back(t);
         if (t.kind == Token::Kind::Close) {
-            if (open_sections.empty() || open_sections.back().text != t.text) {
+            const auto open = std::find_if(open_sections.rbegin(), open_sections.rend(),
+                                           [&](const Token& o) { return o.text == t.text; });
+            if (open == open_sections.rend()) {
                 errors.push_back({t.offset, fmt::format("'{{{{/{}}}}}' closes no open section", t.text)});
+            } else if (open != open_sections.rbegin()) {
+                errors.push_back({t.offset, fmt::format("'{{{{/{}}}}}' crosses '{{{{#{}}}}}' (at offset {}), "
+                                                        "which must be closed first",
+                                                        t.text, open_sections.back().text,
+                                                        open_sections.back().offset)});
+                open_sections.erase(std::next(open).base());
             } else {
                 open_sections.pop_back();
             }

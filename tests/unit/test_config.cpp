@@ -1,11 +1,10 @@
 // test_config.cpp - the TOML loader: the shipped example, includes, and every kind of mistake
-// reported with its exact file:line:column (all of them in one run). Templates too.
+// reported with its exact file:line:column (all of them in one run). Templates: test_template.cpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
 #include "config/load.hpp"
-#include "core/template.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -182,28 +181,151 @@ TEST_CASE("include globs are read in sorted order; [global] is not allowed in an
     CHECK(has(e, "unknown section 'global' ([global] belongs in the main file)"));
 }
 
-TEST_CASE("templates: known placeholders, sections, header-safe rendering") {
-    CHECK(check_template("{{user.alias}} - {{queue.title}}").empty());
-    auto errors = check_template("Hi {{ticket.nubmer}}");
-    REQUIRE(errors.size() == 1);
-    CHECK(errors[0].offset == 3);
-    CHECK(errors[0].message == "unknown placeholder {{ticket.nubmer}}");
-    CHECK(check_template("{{#customer.name}}x").size() == 1);
-    CHECK(check_template("x{{/customer.name}}").size() == 1);
-    CHECK(check_template("{{ticket.number").size() == 1);
+TEST_CASE("array elements and template placeholders are pointed at exactly") {
+    Fixture f;
+    const std::string base = std::string(kGlobal) + std::string(kQueue);
+    // Line numbers below count from the first line of `base` (9 lines).
 
-    auto lookup = [](std::string_view name) -> std::optional<std::string> {
-        if (name == "user.alias") return std::string("jana\r\nBcc: victim@example.com");
-        if (name == "queue.title") return std::string("Support");
-        if (name == "customer.name") return std::string("");
-        return std::nullopt;
+    auto e = f.errors(base + "[[customers]]\nid = \"a\"\ndomains = [\"x.example\", \"y.example\"]\n"
+                             "[[customers]]\nid = \"b\"\ndomains = [\"z.example\", \"Y.EXAMPLE\"]\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "15:25: domain y.example claimed by customers a and b (first at t.toml:12:25)");
+
+    e = f.errors(base + "[[customers]]\nid = \"a\"\ncontacts = [\"ok@a.example\", \"not an address\"]\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "12:29: 'contacts' of customer 'a': \"not an address\" is not an e-mail address");
+
+    e = f.errors(base + "[[queues]]\nnumber = 20\nname = \"B\"\naddress = \"b@h.example\"\n"
+                        "forwarding = [\"f@h.example\", \"support@helpdesk.example.com\"]\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with("14:30: address support@helpdesk.example.com claimed by queue 10 and queue 20"));
+
+    e = f.errors(base + "[[calendars]]\nname = \"c\"\ntime_zone = \"UTC\"\nholidays = [\"2026-12-24\", \"2026-13-01\"]\n"
+                        "[calendars.hours]\nmon = [\"08:00-12:00\", \"13:00-12:00\"]\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "13:27: holiday \"2026-13-01\": expected a date YYYY-MM-DD");
+    CHECK(e[1].starts_with("15:23: 'mon' hours \"13:00-12:00\""));
+
+    // Placeholders: single-line basic and literal strings, one-line and multi-line """ strings.
+    e = f.errors(std::string(kGlobal) + "[[queues]]\nnumber = 10\nname = \"S\"\naddress = \"s@h.example\"\n"
+                 "display_name = '{{user.alias}} {{queue.titel}}'\n"
+                 "signature = \"\"\"-- {{queue.nmae}}\"\"\"\n"
+                 "ack_in_hours = \"\"\"\nHello {{customer.name}},\n  we got {{ticket.subjet}}.\n\"\"\"\n"
+                 "ack_after_hours = \"\"\"Hi {{customer.nam}}\nbye {{user.nam}}\"\"\"\n");
+    REQUIRE(e.size() == 5);
+    CHECK(e[0] == "9:32: unknown placeholder {{queue.titel}} in 'display_name'");
+    CHECK(e[1] == "10:19: unknown placeholder {{queue.nmae}} in 'signature'");
+    CHECK(e[2] == "13:10: unknown placeholder {{ticket.subjet}} in 'ack_in_hours'");
+    CHECK(e[3] == "15:25: unknown placeholder {{customer.nam}} in 'ack_after_hours'");
+    CHECK(e[4] == "16:5: unknown placeholder {{user.nam}} in 'ack_after_hours'");
+
+    // With an escape before it the decoded offset no longer maps to a column: the value's start.
+    e = f.errors(std::string(kGlobal) + "[[queues]]\nnumber = 10\nname = \"S\"\naddress = \"s@h.example\"\n"
+                 "display_name = \"\\\"{{queue.titel}}\\\"\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "9:16: unknown placeholder {{queue.titel}} in 'display_name'");
+}
+
+TEST_CASE("secret file: missing, empty and too short are errors at secret_file") {
+    Fixture f;
+    write_file(f.dir.path() / "empty-secret", "\n");
+    write_file(f.dir.path() / "short-secret", "abc\n");
+    auto text = [](std::string_view file) {
+        return "[global]\nhostname = \"h\"\nstore = \"/x\"\nsecret_file = \"" + std::string(file) + "\"\n" +
+               std::string(kQueue);
     };
-    CHECK(render_template("{{ queue.title }}!", lookup) == "Support!");
-    CHECK(render_template("{{#customer.name}}Dear {{customer.name}}{{/customer.name}}x", lookup) == "x");
-    CHECK(render_template("{{#queue.title}}[{{queue.title}}]{{/queue.title}}", lookup) == "[Support]");
-    const std::string header = render_template("{{user.alias}} - {{queue.title}}", lookup, TemplateContext::Header);
-    CHECK(header.find('\r') == std::string::npos);
-    CHECK(header.find('\n') == std::string::npos);
-    CHECK(header == "jana  Bcc: victim@example.com - Support");
-    CHECK(render_template("a\nb", lookup, TemplateContext::Text) == "a\nb");
+    auto e = f.errors(text("missing-secret"));
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "4:15: cannot read secret file " + (f.dir.path() / "missing-secret").string() +
+                      ": No such file or directory");
+    e = f.errors(text("empty-secret"));
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].starts_with("4:15: secret file " + (f.dir.path() / "empty-secret").string() + " holds 0 bytes"));
+    e = f.errors(text("short-secret"));
+    REQUIRE(e.size() == 1);
+    CHECK(has(e, "holds 3 bytes; expected at least 16"));
+
+    LoadResult r = f.load(text("secret"));
+    REQUIRE(r.config);
+    CHECK(r.config->global.secret == "0123456789abcdef0123456789abcdef");  // trailing newline trimmed
+}
+
+TEST_CASE("subject tags: {{ticket.number}} with any spacing; only tag placeholders") {
+    Fixture f;
+    auto queue = [](std::string_view tag) {
+        return std::string(kGlobal) + "[[queues]]\nnumber = 10\nname = \"S\"\naddress = \"s@h.example\"\n"
+               "subject_tag = \"" + std::string(tag) + "\"\n";
+    };
+    CHECK(f.errors(queue("[S#{{ ticket.number }}]")).empty());
+    CHECK(f.errors(queue("[{{queue.title}} {{queue.number}}#{{ticket.number}}]")).empty());
+    auto e = f.errors(queue("[S#{{ticket.id}}]"));
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "9:15: 'subject_tag' must contain {{ticket.number}}");
+    CHECK(e[1] == "9:19: unknown placeholder {{ticket.id}} in 'subject_tag' (allowed: ticket.number, "
+                  "queue.title, queue.name, queue.number)");
+}
+
+TEST_CASE("wrong types, enums and rule details") {
+    Fixture f;
+    const std::string base = std::string(kGlobal) + std::string(kQueue);
+    auto e = f.errors(base + "[[customers]]\nid = \"a\"\nemail_tickets = \"yes\"\nauthorization = \"mandatory\"\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "12:17: 'email_tickets' in [[customers]]: expected a boolean (true or false), got a string");
+    CHECK(e[1] == "13:17: 'authorization' in [[customers]]: expected one of off, optional, required, got \"mandatory\"");
+
+    e = f.errors(base + "[[rules]]\nname = \"h\"\nconditions = [{ field = \"header\", kind = \"equals\", value = \"x\" }]\n"
+                        "set_priority = \"hihg\"\n");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "12:15: a condition of rule 'h' on field \"header\" needs 'header' (the header name)");
+    CHECK(e[1] == "13:16: unknown priority 'hihg' (set_priority in rule 'h'); [global] priorities are low, normal, high, urgent");
+
+    e = f.errors(base + "[[rules]]\nname = \"r\"\nconditions = [{ field = \"subject\", kind = \"regex\", value = \"(a\" }]\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "12:60: invalid regex in rule 'r': missing ): (a");
+
+    // Patterns: lower-cased except regexes, which are compiled case-insensitive.
+    LoadResult r = f.load(base + "[[rules]]\nname = \"r\"\nmatch = \"any\"\nconditions = ["
+                                 "{ field = \"from\", kind = \"wildcard\", value = \"*@ACME.example\" },"
+                                 "{ field = \"subject\", kind = \"regex\", value = \"Invoice\" }]\n");
+    REQUIRE(r.config);
+    const Rule& rule = r.config->rules.at(0);
+    CHECK_FALSE(rule.match_all);
+    CHECK(rule.conditions[0].pattern == "*@acme.example");
+    REQUIRE(rule.conditions[1].regex);
+    CHECK(rule.conditions[1].pattern == "Invoice");
+}
+
+TEST_CASE("indexes: every address role, earlier entries win, enum names") {
+    LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
+    REQUIRE(r.config);
+    const Config& c = *r.config;
+    CHECK(c.queue_by_address.at("support@helpdesk.example.com").role == AddressRole::System);
+    CHECK(c.queue_by_address.at("billing@helpdesk.example.com").queue == 1);
+    CHECK(c.queue_by_number.at(30) == 2);
+    CHECK(c.staff_by_alias.at("petr") == 1);
+    CHECK(c.queue_by_num(99) == nullptr);
+    CHECK(c.customer_by_id("nobody") == nullptr);
+    CHECK(c.staff_by_addr("nobody@example.com") == nullptr);
+    CHECK(c.calendar_named("nope") == nullptr);
+    CHECK(c.customer_by_contact.count("boss@initech.example") == 0);  // an approver is not a contact
+    CHECK(c.customer_by_domain.at("initech.example") == 2);
+
+    Config dup;
+    for (const char* id : {"first", "second"}) {
+        Customer cu;
+        cu.id = id;
+        cu.domains = {"d.example"};
+        dup.customers.push_back(cu);
+    }
+    dup.build_indexes();
+    CHECK(dup.customer_by_domain.at("d.example") == 0);
+
+    for (auto s : {TicketStatus::New, TicketStatus::Open, TicketStatus::Waiting, TicketStatus::Closed,
+                   TicketStatus::AwaitingApproval})
+        CHECK(ticket_status_from(to_string(s)) == s);
+    CHECK(to_string(TicketStatus::AwaitingApproval) == "awaiting-approval");
+    CHECK_FALSE(ticket_status_from("Open"));
+    CHECK(to_string(Authorization::Optional) == "optional");
+    CHECK(to_string(ClosedReplyPolicy::NewTicket) == "new_ticket");
+    CHECK(to_string(ConfigError{SourcePos{"a.toml", 3, 7}, "oops"}) == "a.toml:3:7: oops");
 }
