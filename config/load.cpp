@@ -6,7 +6,9 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -42,29 +44,58 @@ std::optional<std::string> read_text(const std::filesystem::path& p) {
     return s.str();
 }
 
-LoadResult load(std::string_view text, const std::string& name, const std::filesystem::path& base_dir) {
+// glob(3) error callback: a directory that does not exist means no match; any other error
+// (permissions, I/O) stops the glob and is reported.
+thread_local int glob_errno = 0;
+int glob_error(const char*, int error) {
+    if (error == ENOENT || error == ENOTDIR) return 0;
+    glob_errno = error;
+    return 1;
+}
+
+// The same file however it is named (symlinks, "./", "a/../").
+std::filesystem::path identity(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(p, ec);
+    return ec ? p.lexically_normal() : canonical;
+}
+
+LoadResult load(std::string_view text, const std::string& name, const std::filesystem::path& base_dir,
+                const std::filesystem::path& main_path) {
     config::Loader loader(base_dir);
     loader.config().files.push_back(name);
     if (auto doc = parse(text, name, loader.diag())) {
         loader.read_document(*doc, true);
-        for (const std::string& pattern : loader.includes()) {
+        // Each file once: a glob that also matches the main file (or an earlier include) skips it.
+        std::set<std::filesystem::path> seen;
+        if (!main_path.empty()) seen.insert(identity(main_path));
+        for (const auto& [pattern, where] : loader.includes()) {
             const std::filesystem::path full = std::filesystem::path(pattern).is_relative()
                                                    ? base_dir / pattern
                                                    : std::filesystem::path(pattern);
             glob_t matches{};
-            const int rc = ::glob(full.c_str(), GLOB_ERR, nullptr, &matches);
+            glob_errno = 0;
+            const int rc = ::glob(full.c_str(), 0, glob_error, &matches);
             std::vector<std::string> files;
             for (std::size_t i = 0; rc == 0 && i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
             globfree(&matches);
+            if (rc == GLOB_NOMATCH && pattern.find_first_of("*?[") == std::string::npos) {
+                // A plain file name that is not there is a mistake; an empty glob is not.
+                loader.diag().error(where, fmt::format("include '{}': no such file {}", pattern, full.string()));
+                continue;
+            }
             if (rc != 0 && rc != GLOB_NOMATCH) {
-                loader.diag().error(loader.include_pos(), fmt::format("cannot read include '{}'", pattern));
+                loader.diag().error(where, fmt::format("cannot read include '{}': {}", pattern,
+                                                       std::generic_category().message(glob_errno)));
                 continue;
             }
             std::sort(files.begin(), files.end());
             for (const std::string& file : files) {
+                if (!seen.insert(identity(file)).second) continue;
                 auto body = read_text(file);
                 if (!body) {
-                    loader.diag().error(loader.include_pos(), fmt::format("cannot read included file {}", file));
+                    loader.diag().error(where, fmt::format("cannot read included file {}: {}", file,
+                                                           std::generic_category().message(errno)));
                     continue;
                 }
                 loader.config().files.push_back(file);
@@ -99,11 +130,11 @@ LoadResult load_config(const std::filesystem::path& path) {
         return r;
     }
     const auto base = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    return load(*text, path.string(), base);
+    return load(*text, path.string(), base, path);
 }
 
 LoadResult load_config_text(std::string_view toml, std::string_view name, const std::filesystem::path& base_dir) {
-    return load(toml, std::string(name), base_dir);
+    return load(toml, std::string(name), base_dir, {});
 }
 
 }  // namespace deskgate

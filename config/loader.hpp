@@ -31,8 +31,8 @@ public:
 
     Diagnostics& diag() { return diag_; }
     Config& config() { return config_; }
-    const std::vector<std::string>& includes() const { return includes_; }
-    const SourcePos& include_pos() const { return include_pos_; }
+    // The `include` patterns of [global], each with its position.
+    const std::vector<TableReader::Item>& includes() const { return includes_; }
     const std::filesystem::path& base_dir() const { return base_dir_; }
 
 private:
@@ -51,8 +51,8 @@ private:
     std::filesystem::path base_dir_;
     Diagnostics diag_;
     Config config_;
-    std::vector<std::string> includes_;
-    SourcePos include_pos_;
+    std::vector<TableReader::Item> includes_;
+    std::map<std::string, std::pair<std::string, SourcePos>> staff_addresses_;
     SourcePos secret_pos_;
     bool have_global_ = false;
     std::vector<Reference> references_;

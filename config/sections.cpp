@@ -188,10 +188,7 @@ void Loader::read_global(const toml::table& t) {
         if (v->empty()) diag_.error(r.where("priorities"), "'priorities' must name at least one priority");
         else g.priorities = *v;
     }
-    if (auto v = r.strings("include")) {
-        includes_ = *v;
-        include_pos_ = r.where("include");
-    }
+    if (auto v = r.strings_at("include")) includes_ = std::move(*v);
 }
 
 void Loader::read_calendar(const toml::table& t) {
@@ -250,8 +247,15 @@ void Loader::read_staff(const toml::table& t) {
     if (auto v = r.string("name")) s.name = *v;
     if (auto v = r.string("address", true)) {
         s.address = normalize_address(*v);
-        if (s.address.empty())
+        if (s.address.empty()) {
             diag_.error(r.where("address"), fmt::format("'address': \"{}\" is not an e-mail address", *v));
+        } else {
+            auto [it, fresh] = staff_addresses_.try_emplace(s.address, s.alias, r.where("address"));
+            if (!fresh)
+                diag_.error(r.where("address"), fmt::format("address {} used by staff '{}' and '{}' (first at {})",
+                                                            s.address, it->second.first, s.alias,
+                                                            where_text(it->second.second)));
+        }
     }
     if (const toml::node* q = r.node("queues")) {
         if (const auto* a = q->as_array()) {

@@ -329,3 +329,31 @@ TEST_CASE("indexes: every address role, earlier entries win, enum names") {
     CHECK(to_string(ClosedReplyPolicy::NewTicket) == "new_ticket");
     CHECK(to_string(ConfigError{SourcePos{"a.toml", 3, 7}, "oops"}) == "a.toml:3:7: oops");
 }
+
+TEST_CASE("includes: a missing plain file is an error at its element; each file is read once") {
+    Fixture f;
+    std::filesystem::create_directory(f.dir.path() / "conf.d");
+    write_file(f.dir.path() / "conf.d/a.toml", "[[customers]]\nid = \"a\"\n");
+    auto e = f.errors(std::string(kGlobal) + "include = [\"conf.d/*.toml\", \"conf.d/a.toml\", \"more.toml\", \"none/*.toml\"]\n" +
+                      std::string(kQueue));
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "5:46: include 'more.toml': no such file " + (f.dir.path() / "more.toml").string());
+
+    // A glob that matches the main file itself does not read it a second time.
+    write_file(f.dir.path() / "main.toml", std::string(kGlobal) + "include = [\"*.toml\", \"conf.d/*.toml\"]\n" +
+                                               std::string(kQueue));
+    LoadResult r = load_config(f.dir.path() / "main.toml");
+    for (const auto& err : r.errors) MESSAGE(to_string(err));
+    REQUIRE(r.config);
+    CHECK(r.config->files.size() == 2);
+    CHECK(r.config->customers.size() == 1);
+}
+
+TEST_CASE("two staff members cannot share an address") {
+    Fixture f;
+    auto e = f.errors(std::string(kGlobal) + std::string(kQueue) +
+                      "[[staff]]\nalias = \"a\"\naddress = \"x@example.com\"\n"
+                      "[[staff]]\nalias = \"b\"\naddress = \"X@Example.com\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0] == "15:11: address x@example.com used by staff 'a' and 'b' (first at t.toml:12:11)");
+}
