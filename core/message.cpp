@@ -315,7 +315,11 @@ std::string embedded_message_id(std::string_view headers) {
 
 // Walks the MIME tree: picks the text body and lists the attachments.
 struct Walk {
+    Walk(std::string_view raw_bytes, ParsedMessage& parsed) : raw(raw_bytes), out(parsed) {}
+
+    std::string_view raw;
     ParsedMessage& out;
+    int boundary_checks = 0;  // each is a scan of the raw bytes, so only the first few
     std::string plain;
     std::string html;
     bool have_plain = false;
@@ -395,6 +399,10 @@ struct Walk {
                 body_text(prologue, nullptr, true);
             return;
         }
+        const char* boundary = g_mime_multipart_get_boundary(mp);
+        if (boundary && *boundary && boundary_checks++ < 16 &&
+            raw.find(fmt::format("--{}--", boundary)) == std::string_view::npos)
+            out.defects.push_back("multipart without its closing boundary");
         GMimeContentType* t = g_mime_object_get_content_type(as<GMimeObject>(mp));
         GMimeObject* chosen = nullptr;
         if (t && g_mime_content_type_is_type(t, "multipart", "alternative")) chosen = best_alternative(mp);
@@ -439,7 +447,8 @@ struct Walk {
     }
 };
 
-// Offset just past the header block (after the first empty line), or raw.size() if none.
+// Offset just past the header block (after the first empty line); 0 (the whole input is the
+// body) if there is no empty line.
 std::size_t body_offset(std::string_view raw, bool& found) {
     std::size_t pos = 0;
     found = false;
@@ -454,7 +463,7 @@ std::size_t body_offset(std::string_view raw, bool& found) {
         if (eol == std::string_view::npos) break;
         pos = eol + 1;
     }
-    return raw.size();
+    return 0;
 }
 
 }  // namespace
@@ -553,7 +562,7 @@ ParsedMessage parse_message(std::string_view raw) {
         m.list_unsubscribe = header_text("List-Unsubscribe");
         m.x_auto_response_suppress = header_text("X-Auto-Response-Suppress");
 
-        Walk walk{m, {}, {}, false, false};
+        Walk walk(raw, m);
         walk.visit(body, 0, true);
         const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
         if (walk.have_plain && !(plain_blank && walk.have_html)) {

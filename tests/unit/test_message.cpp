@@ -38,6 +38,13 @@ void check_all_utf8(const ParsedMessage& m) {
     for (const std::string& d : m.defects) CHECK(utf8(d));
 }
 
+bool has_defect(const ParsedMessage& m, std::string_view text) {
+    return std::any_of(m.defects.begin(), m.defects.end(),
+                       [&](const std::string& d) { return d.find(text) != std::string::npos; });
+}
+
+ParsedMessage parse_data(const char* name) { return parse_message(read_file(data_dir() / "message" / name)); }
+
 std::string trim_newline(std::string s) {
     while (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
@@ -109,7 +116,7 @@ TEST_CASE("a plain mail: addresses, ids, dates, headers, body") {
 }
 
 TEST_CASE("a missing Message-ID is synthesised deterministically") {
-    const std::string raw = read_file(data_dir() / "engine" / "no-message-id.eml");
+    const std::string raw = read_file(data_dir() / "message" / "no-message-id.eml");
     const ParsedMessage a = parse_message(raw);
     const ParsedMessage b = parse_message(raw);
     CHECK(a.message_id_synthesized);
@@ -118,6 +125,91 @@ TEST_CASE("a missing Message-ID is synthesised deterministically") {
     CHECK(a.message_id.size() == 32 + std::string("@deskgate.invalid").size());
     CHECK(a.message_id != parse_message(raw + "x").message_id);
     CHECK(std::find(a.defects.begin(), a.defects.end(), "missing Message-ID") != a.defects.end());
+    CHECK(a.message_id == sha256_hex(raw).substr(0, 32) + "@deskgate.invalid");
+    CHECK(a.text_body == "A message without a Message-ID.\n");
+    CHECK(a.date == 1772445600);
+
+    const ParsedMessage empty_id = parse_message("From: a@b.example\nMessage-ID: <>\nSubject: s\n\nx\n");
+    CHECK(empty_id.message_id_synthesized);
+    CHECK(empty_id.message_id.ends_with("@deskgate.invalid"));
+}
+
+TEST_CASE("sha256_hex") {
+    CHECK(sha256_hex("hello") == "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("folded headers, threading ids, list headers, groups") {
+    const ParsedMessage m = parse_data("threading.eml");
+    CHECK(m.message_id == "reply-7@acme.example");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "Novák, Jiří");
+    CHECK(m.from->address == "jiri.novak@acme.example");
+    CHECK(m.subject == "Re: Příliš žluťoučký horse");  // encoded words across a fold join
+    REQUIRE(m.to.size() == 3);
+    CHECK(m.to[0].address == "support@helpdesk.example.com");
+    CHECK(m.to[1].address == "a@x.example");
+    CHECK(m.to[2].name == "B");
+    CHECK(m.to[2].address == "b@x.example");
+    CHECK(m.cc.empty());  // an empty group
+    REQUIRE(m.reply_to.size() == 1);
+    CHECK(m.reply_to[0].name == "Helpdesk Replies");
+    CHECK(m.in_reply_to == std::vector<std::string>{"ticket-42@helpdesk.example.com"});
+    CHECK(m.references ==
+          std::vector<std::string>{"root@acme.example", "ticket-42@helpdesk.example.com", "odd@acme.example"});
+    CHECK(m.auto_submitted == "auto-replied");
+    CHECK(m.precedence == "bulk");
+    CHECK(m.list_id == "Support list <support.acme.example>");
+    CHECK(m.list_unsubscribe == "<mailto:leave@acme.example>");
+    CHECK(m.x_auto_response_suppress == "All");
+    CHECK(m.header("x-folded") == std::optional<std::string_view>("one  two three"));
+    CHECK(m.header("nope") == std::nullopt);
+    // Every field in the order written, the Content-* ones included.
+    std::vector<std::string> names;
+    for (const HeaderField& h : m.headers) names.push_back(h.name);
+    CHECK(names == std::vector<std::string>{"From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID",
+                                            "In-Reply-To", "References", "Auto-Submitted", "Precedence",
+                                            "List-Id", "List-Unsubscribe", "X-Auto-Response-Suppress",
+                                            "X-Folded", "Content-Type", "Content-Transfer-Encoding"});
+    CHECK(m.header("content-type") == std::optional<std::string_view>("text/plain; charset=utf-8"));
+    CHECK(m.text_body == "Thanks,\nJiří\n");
+    CHECK(m.defects.empty());
+}
+
+TEST_CASE("body text in a legacy charset: an invalid byte becomes U+FFFD") {
+    const ParsedMessage m = parse_data("sjis-invalid-byte.eml");
+    CHECK(m.text_body == "こんにちは \xEF\xBF\xBD こんにちは\n");
+    CHECK(has_defect(m, "shift_jis"));
+
+    const ParsedMessage unknown = parse_message(
+        "From: a@b.example\nMessage-ID: <u@b.example>\nContent-Type: text/plain; charset=x-martian\n\n"
+        "cr\xe8" "me br\xfbl\xe9" "e\n");
+    CHECK(unknown.text_body == "crème brûlée\n");  // not UTF-8, so read as windows-1252
+    CHECK(has_defect(unknown, "unknown charset 'x-martian'"));
+    const ParsedMessage unknown_utf8 = parse_message(
+        "From: a@b.example\nMessage-ID: <u@b.example>\nContent-Type: text/plain; charset=x-martian\n\n"
+        "cr\xc3\xa8me\n");
+    CHECK(unknown_utf8.text_body == "crème\n");  // valid UTF-8 is kept
+    const ParsedMessage undeclared = parse_message(
+        "From: a@b.example\nMessage-ID: <u@b.example>\n\ncr\xe8" "me\n");
+    CHECK(undeclared.text_body == "crème\n");
+    CHECK(has_defect(undeclared, "8-bit text without a charset"));
+}
+
+TEST_CASE("a multipart without its closing boundary and with bad base64 keeps body and attachment") {
+    const ParsedMessage m = parse_data("missing-closing-boundary.eml");
+    CHECK(m.text_body == "See attached, please.");
+    REQUIRE(m.attachments.size() == 1);
+    CHECK(m.attachments[0].filename == "report.pdf");
+    CHECK(m.attachments[0].content_type == "application/pdf");
+    CHECK(m.attachments[0].size == 11);
+    CHECK(m.attachments[0].sha256 == sha256_hex("hello world"));  // the junk skipped
+    CHECK(has_defect(m, "multipart without its closing boundary"));
+    CHECK(has_defect(m, "invalid characters in base64 content"));
+
+    const ParsedMessage nb = parse_data("no-boundary.eml");
+    CHECK(nb.text_body == "The printer on floor 3 is out of toner.\n");
+    CHECK(has_defect(nb, "multipart without boundary"));
 }
 
 TEST_CASE("broken MIME yields what could be read plus defects") {
@@ -131,11 +223,13 @@ TEST_CASE("broken MIME yields what could be read plus defects") {
     const ParsedMessage no_boundary = parse_message(
         "From: a@b.example\nSubject: x\nMessage-ID: <nb@b.example>\n"
         "Content-Type: multipart/mixed\n\n--zzz\nContent-Type: text/plain\n\nhello\n--zzz--\n");
-    CHECK_FALSE(no_boundary.defects.empty());
+    CHECK(has_defect(no_boundary, "multipart without boundary"));
+    CHECK(no_boundary.text_body.find("hello") != std::string::npos);
 
     const ParsedMessage no_separator = parse_message("From: a@b.example\nSubject: only headers");
     CHECK(no_separator.subject == "only headers");
-    CHECK_FALSE(no_separator.defects.empty());
+    CHECK(has_defect(no_separator, "no empty line between header and body"));
+    CHECK(no_separator.body_digest == sha256_hex("From: a@b.example\nSubject: only headers"));
 
     for (std::string_view junk : {std::string_view(""), std::string_view("\0\0\0", 3),
                                   std::string_view("\xff\xfe garbage \x80\x81"),
@@ -144,6 +238,18 @@ TEST_CASE("broken MIME yields what could be read plus defects") {
         CHECK_FALSE(j.message_id.empty());
         check_all_utf8(j);
     }
+}
+
+TEST_CASE("an HTML-only mail in windows-1252 quoted-printable is rendered to text") {
+    const ParsedMessage m = parse_data("html-only.eml");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "Renée");
+    CHECK(m.body_from_html);
+    CHECK(m.text_body ==
+          "Order status\n\nDear team,\nthe delivery € 42 is late – again.\n\n- first\n- second & third\n\n"
+          "a b\nc\n\nquoted");
+    CHECK(m.attachments.empty());
+    CHECK(m.defects.empty());
 }
 
 TEST_CASE("HTML-only mail is rendered to text") {
@@ -174,6 +280,44 @@ TEST_CASE("multipart/alternative prefers text/plain; attachments get name, type,
     CHECK(m.attachments[0].content_type == "application/octet-stream");
     CHECK(m.attachments[0].size == 5);
     CHECK(m.attachments[0].sha256 == sha256_hex("hello"));
+}
+
+TEST_CASE("attachments: RFC 2231 continuations, RFC 2047 names, inline images, message/rfc822") {
+    const ParsedMessage m = parse_data("attachments.eml");
+    CHECK(m.text_body == "Grüße, see the files.");
+    CHECK_FALSE(m.body_from_html);
+    REQUIRE(m.attachments.size() == 4);
+    CHECK(m.attachments[0].content_type == "image/png");  // inside the HTML alternative
+    CHECK(m.attachments[0].filename == "");
+    CHECK(m.attachments[0].size == 8);
+    CHECK(m.attachments[1].filename == "Rechnung für März.pdf");
+    CHECK(m.attachments[1].content_type == "application/pdf");
+    CHECK(m.attachments[1].size == 1033);
+    CHECK(m.attachments[1].sha256 == "d396988b0203220b2ad7ff4abe409055a44a7bedfd2348b016b97fce49d1faa5");
+    CHECK(m.attachments[2].filename == "žluťoučký.txt");
+    CHECK(m.attachments[2].content_type == "text/plain");
+    CHECK(m.attachments[2].sha256 == sha256_hex("hello"));
+    CHECK(m.attachments[3].content_type == "message/rfc822");
+    CHECK(m.attachments[3].filename == "the original.eml");
+    CHECK(m.embedded_message_ids == std::vector<std::string>{"inner-1@acme.example"});
+}
+
+TEST_CASE("a bounce: report parts are attachments, the returned Message-ID is found") {
+    const ParsedMessage m = parse_data("bounce.eml");
+    CHECK(m.text_body == "The mail could not be delivered.");
+    CHECK(m.auto_submitted == "auto-replied");
+    REQUIRE(m.attachments.size() == 2);
+    CHECK(m.attachments[0].content_type == "message/delivery-status");
+    CHECK(m.attachments[1].content_type == "text/rfc822-headers");
+    CHECK(m.embedded_message_ids == std::vector<std::string>{"ack-42@helpdesk.example.com"});
+}
+
+TEST_CASE("an empty text/plain alternative falls back to the HTML one") {
+    const ParsedMessage m = parse_message(
+        "From: a@b.example\nMessage-ID: <e@b.example>\nContent-Type: multipart/alternative; boundary=A\n\n"
+        "--A\nContent-Type: text/plain\n\n\n--A\nContent-Type: text/html\n\n<p>real text</p>\n--A--\n");
+    CHECK(m.body_from_html);
+    CHECK(m.text_body == "real text");
 }
 
 TEST_CASE("html_to_text") {
