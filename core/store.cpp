@@ -9,6 +9,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -513,9 +514,18 @@ private:
 
     void put(MDB_dbi dbi, std::string_view key, std::string_view value) {
         MDB_val k = lmdb::val(key), d = lmdb::val(value);
-        lmdb::check(mdb_put(txn_, dbi, &k, &d, 0), "mdb_put");
+        const int rc = mdb_put(txn_, dbi, &k, &d, 0);
+        if (rc == MDB_MAP_FULL) map_full_ = true;
+        lmdb::check(rc, "mdb_put");
     }
 
+public:
+    // A put ran out of map. Remembered so that growth happens even when the callback caught
+    // (and swallowed) the error: the transaction cannot commit anyway.
+    bool map_full() const { return map_full_; }
+
+private:
+    bool map_full_ = false;
     ReadTxnImpl read_;
     MDB_txn* txn_;
     const Dbis& db_;
@@ -525,6 +535,63 @@ StoreError error_from(const std::exception& e, const std::filesystem::path& path
     return StoreError{fmt::format("store {}: {}", path.string(), e.what()), true, false};
 }
 
+// Held shared by every transaction of this process, exclusively to resize the map (LMDB
+// requires that no transaction of the process is active then). std::shared_mutex prefers
+// readers on glibc, so a steady stream of overlapping readers would starve a resize forever;
+// the gate stops new (outermost) transactions while a resize waits. A thread that already
+// holds the lock (a store call inside a store callback) skips the gate, and cannot resize
+// (that would wait for itself): it gets an error instead.
+class ResizeLock {
+public:
+    class Shared {
+    public:
+        explicit Shared(ResizeLock& l) : l_(l) {
+            if (!l_.held_here()) std::lock_guard gate(l_.gate_);
+            l_.rw_.lock_shared();
+            held().push_back(&l_);
+        }
+        ~Shared() {
+            auto& h = held();
+            h.erase(std::find(h.rbegin(), h.rend(), &l_).base() - 1);
+            l_.rw_.unlock_shared();
+        }
+        Shared(const Shared&) = delete;
+        Shared& operator=(const Shared&) = delete;
+
+    private:
+        ResizeLock& l_;
+    };
+
+    class Exclusive {
+    public:
+        explicit Exclusive(ResizeLock& l) : l_(l) {
+            if (l_.held_here())
+                throw std::logic_error("the store map must grow, but this thread is inside another "
+                                       "transaction of the same store");
+            std::lock_guard gate(l_.gate_);
+            l_.rw_.lock();
+        }
+        ~Exclusive() { l_.rw_.unlock(); }
+        Exclusive(const Exclusive&) = delete;
+        Exclusive& operator=(const Exclusive&) = delete;
+
+    private:
+        ResizeLock& l_;
+    };
+
+private:
+    static std::vector<const ResizeLock*>& held() {
+        thread_local std::vector<const ResizeLock*> locks;
+        return locks;
+    }
+    bool held_here() const {
+        const auto& h = held();
+        return std::find(h.begin(), h.end(), this) != h.end();
+    }
+    std::shared_mutex rw_;
+    std::mutex gate_;
+};
+
 }  // namespace
 
 struct Store::Impl {
@@ -533,21 +600,19 @@ struct Store::Impl {
     std::filesystem::path path;
     bool read_only = false;
     std::uint64_t map_size = 0;
-    // Held shared by every transaction of this process, exclusively to resize the map (LMDB
-    // requires that no transaction of the process is active then).
-    mutable std::shared_mutex resize;
+    mutable ResizeLock resize;
 
     void refresh_map_size() { map_size = lmdb::map_size(env.get()); }
 
     // Another process grew the map: adopt its size.
     void adopt_new_size() {
-        std::unique_lock lock(resize);
+        ResizeLock::Exclusive lock(resize);
         lmdb::check(mdb_env_set_mapsize(env.get(), 0), "mdb_env_set_mapsize");
         refresh_map_size();
     }
 
     void grow(std::uint64_t seen) {
-        std::unique_lock lock(resize);
+        ResizeLock::Exclusive lock(resize);
         refresh_map_size();
         if (map_size > seen) return;  // another thread grew it already
         if (map_size >= kMaxMapSize) throw lmdb::Error(MDB_MAP_FULL, "store map at its maximum size");
@@ -649,7 +714,7 @@ std::uint64_t Store::map_size() const { return impl_->map_size; }
 std::optional<StoreError> Store::read(const std::function<void(const ReadTxn&)>& fn) const {
     for (int attempt = 0; attempt < 8; ++attempt) {
         try {
-            std::shared_lock lock(impl_->resize);
+            ResizeLock::Shared lock(impl_->resize);
             lmdb::Txn txn(impl_->env.get(), MDB_RDONLY);
             ReadTxnImpl view(txn.get(), impl_->dbis);
             fn(view);
@@ -691,7 +756,7 @@ std::vector<std::optional<StoreError>> Store::write_each(
     for (int attempt = 0; attempt < 64; ++attempt) {
         std::uint64_t seen = 0;
         try {
-            std::shared_lock lock(impl_->resize);
+            ResizeLock::Shared lock(impl_->resize);
             seen = impl_->map_size;
             lmdb::Txn parent(impl_->env.get(), 0);
             for (std::size_t i = 0; i < fns.size(); ++i) {
@@ -702,9 +767,14 @@ std::vector<std::optional<StoreError>> Store::write_each(
                     if (child) mdb_txn_abort(child);
                     child = nullptr;
                 };
+                WriteTxnImpl view(child, impl_->dbis);
+                // Out of map, whatever the callback made of it: grow and run everything again.
+                auto rethrow_map_full = [&] {
+                    if (view.map_full()) throw lmdb::Error(MDB_MAP_FULL, "mdb_put");
+                };
                 try {
-                    WriteTxnImpl view(child, impl_->dbis);
                     fns[i](view);
+                    rethrow_map_full();
                     MDB_txn* committing = child;
                     child = nullptr;
                     lmdb::check(mdb_txn_commit(committing), "mdb_txn_commit (nested)");
@@ -712,15 +782,19 @@ std::vector<std::optional<StoreError>> Store::write_each(
                 } catch (const lmdb::Error& e) {
                     abort_child();
                     if (e.code() == MDB_MAP_FULL || e.code() == MDB_MAP_RESIZED) throw;
+                    rethrow_map_full();
                     results[i] = error_from(e, impl_->path);
                 } catch (const codec::Error& e) {
                     abort_child();
+                    rethrow_map_full();
                     results[i] = error_from(e, impl_->path);
                 } catch (const std::exception& e) {
                     abort_child();
+                    rethrow_map_full();
                     results[i] = StoreError{e.what(), true, true};
                 } catch (...) {
                     abort_child();
+                    rethrow_map_full();
                     results[i] = StoreError{"unknown exception in a store writer", true, true};
                 }
             }

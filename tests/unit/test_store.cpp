@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "core/store.hpp"
 #include "test_support.hpp"
@@ -366,16 +368,17 @@ TEST_CASE("the map grows by itself when full") {
     Store store = open_store(dir.path() / "s", 256 * 1024);
     const std::uint64_t before = store.map_size();
     const std::string chunk(512 * 1024, 'm');
-    for (int i = 0; i < 20; ++i)  // 10 MB in many transactions
+    for (int i = 0; i < 40; ++i)  // 20 MB in many transactions
         REQUIRE_FALSE(store.write([&](WriteTxn& txn) { txn.put_raw(chunk); }));
-    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {  // 10 MB in one transaction
-        for (int i = 0; i < 20; ++i) txn.put_raw(chunk);
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {  // 20 MB in one transaction
+        for (int i = 0; i < 40; ++i) txn.put_raw(chunk);
     }));
     CHECK(store.map_size() > before);
-    CHECK(store.map_size() >= 20ull * 1024 * 1024);
+    CHECK(store.map_size() >= 40ull * 1024 * 1024);
     REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
-        CHECK(txn.raw(40) == chunk);
-        CHECK_FALSE(txn.raw(41));
+        CHECK(txn.raw(1) == chunk);
+        CHECK(txn.raw(80) == chunk);
+        CHECK_FALSE(txn.raw(81));
     }));
 }
 
@@ -709,4 +712,81 @@ TEST_CASE("every truncation of every record kind is a clean error") {
     auto err = s.read([](const ReadTxn& t) { (void)t.find_message_id("m@x"); });
     REQUIRE(err);
     CHECK(err->message.find("corrupt record") != std::string::npos);
+}
+
+TEST_CASE("a callback that swallows MDB_MAP_FULL still gets a bigger map and a clean retry") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s", 256 * 1024);
+    const std::string big(1024 * 1024, 'b');
+    int calls = 0;
+    std::uint64_t id = 0;
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) {
+        ++calls;
+        try {
+            id = txn.put_raw(big);
+        } catch (const std::exception&) {
+            // a careless caller: ignores the failure and carries on
+        }
+    }));
+    CHECK(calls >= 2);
+    CHECK(id == 1);
+    CHECK(store.map_size() > 256 * 1024);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { CHECK(txn.raw(1) == big); }));
+}
+
+TEST_CASE("threads of one process: readers run while writers grow the map") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s", 256 * 1024);
+    std::atomic<bool> done{false};
+    std::atomic<int> read_errors{0}, reads{0};
+    std::vector<std::thread> readers;
+    for (int r = 0; r < 3; ++r)
+        readers.emplace_back([&] {
+            while (!done) {
+                std::size_t n = 0;
+                if (store.read([&](const ReadTxn& txn) { n = txn.tickets({}).size(); })) ++read_errors;
+                if (n > 100) ++read_errors;
+                ++reads;
+            }
+        });
+    std::atomic<int> write_errors{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 2; ++w)
+        writers.emplace_back([&] {
+            for (int i = 0; i < 50; ++i) {
+                auto err = store.write([&](WriteTxn& txn) {
+                    Ticket t = sample_ticket(txn.allocate_ticket(5));
+                    t.subject = std::string(20000, 'p');  // ~2 MB in all: several resizes
+                    txn.put_ticket(t);
+                });
+                if (err) ++write_errors;
+            }
+        });
+    for (auto& t : writers) t.join();
+    done = true;
+    for (auto& t : readers) t.join();
+    CHECK(write_errors == 0);
+    CHECK(read_errors == 0);
+    CHECK(reads > 0);
+    CHECK(store.map_size() > 256 * 1024);
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) {
+        auto all = txn.tickets({});
+        REQUIRE(all.size() == 100);
+        for (std::uint32_t i = 0; i < 100; ++i) CHECK(all[i].key == TicketKey{5, i + 1});
+    }));
+}
+
+TEST_CASE("a write that must grow the map inside another callback of the store fails instead of hanging") {
+    TempDir dir;
+    Store store = open_store(dir.path() / "s", 256 * 1024);
+    std::optional<StoreError> inner;
+    REQUIRE_FALSE(store.read([&](const ReadTxn&) {
+        inner = store.write([&](WriteTxn& txn) { txn.put_raw(std::string(1024 * 1024, 'n')); });
+    }));
+    REQUIRE(inner);
+    CHECK(inner->message.find("inside another transaction") != std::string::npos);
+    // outside any callback the same write grows the map and succeeds
+    std::uint64_t id = 0;
+    REQUIRE_FALSE(store.write([&](WriteTxn& txn) { id = txn.put_raw(std::string(1024 * 1024, 'n')); }));
+    CHECK(id == 1);
 }
