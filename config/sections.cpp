@@ -11,17 +11,13 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
+#include "core/text.hpp"
 #include "core/address.hpp"
 #include "core/template.hpp"
 
 namespace deskgate::config {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string where_text(const SourcePos& p) { return fmt::format("{}:{}:{}", p.file, p.line, p.column); }
 

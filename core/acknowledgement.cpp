@@ -69,16 +69,6 @@ std::string quote(std::string_view body) {
     return out;
 }
 
-std::string crlf(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 40);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
-        out += text[i];
-    }
-    if (!out.ends_with("\r\n")) out += "\r\n";
-    return out;
-}
 
 }  // namespace
 
@@ -143,7 +133,7 @@ std::string build_acknowledgement(const AcknowledgementInput& in) {
     out += fmt::format("{}: {}\r\n", kLoopHeader, config.global.hostname);
     out += fmt::format("X-Deskgate-Ticket: {}\r\n", to_string(ticket.key));
     out += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    out += crlf(body);
+    out += to_crlf(body);
     return out;
 }
 

@@ -20,7 +20,7 @@ namespace {
 
 std::string message(const ApprovalMail& m, std::string_view kind, std::string_view subject, std::string_view reply_to,
                     std::string_view body) {
-    std::string text(body);
+    const std::string_view text = body;
     std::string out;
     out += fmt::format("From: {}\r\n", format_mailbox(m.queue->name, m.queue->sender_address));
     if (!reply_to.empty()) out += fmt::format("Reply-To: {}\r\n", reply_to);
@@ -33,12 +33,7 @@ std::string message(const ApprovalMail& m, std::string_view kind, std::string_vi
     out += "Auto-Submitted: auto-generated\r\n";
     out += fmt::format("{}: {}\r\n", kLoopHeader, m.config->global.hostname);
     out += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
-        out += text[i];
-    }
-    if (!out.ends_with("\r\n")) out += "\r\n";
-    return out;
+    return out + to_crlf(text);
 }
 
 }  // namespace

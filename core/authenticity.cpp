@@ -1,5 +1,6 @@
 // authenticity.cpp - see authenticity.hpp.
 #include "core/authenticity.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,11 +10,6 @@
 namespace deskgate {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);

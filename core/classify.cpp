@@ -1,5 +1,6 @@
 // classify.cpp - see classify.hpp.
 #include "core/classify.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,15 +20,7 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
            });
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && istarts_with(a, b);
-}
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool is_control_header(std::string_view name) {
     return istarts_with(name, "x-deskgate-") && !iequals(name, kLoopHeader);

@@ -44,11 +44,7 @@ std::string build_close_summary(const Config& config, const Queue& queue, const 
     out += "Auto-Submitted: auto-generated\r\n";
     out += fmt::format("{}: {}\r\n", kLoopHeader, config.global.hostname);
     out += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        if (body[i] == '\n' && (i == 0 || body[i - 1] != '\r')) out += '\r';
-        out += body[i];
-    }
-    return out;
+    return out + to_crlf(body);
 }
 
 }  // namespace deskgate

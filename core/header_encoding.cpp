@@ -66,6 +66,17 @@ std::string format_mailbox(std::string_view name, std::string_view address) {
     return fmt::format("\"{}\" <{}>", quoted, address);
 }
 
+std::string to_crlf(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 40 + 2);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) out += '\r';
+        out += text[i];
+    }
+    if (!out.ends_with("\r\n")) out += "\r\n";
+    return out;
+}
+
 std::string rfc5322_date(std::int64_t unix_seconds) {
     static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",

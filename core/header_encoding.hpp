@@ -20,6 +20,9 @@ std::string encode_header_text(std::string_view text);
 // when there is no name.
 std::string format_mailbox(std::string_view name, std::string_view address);
 
+// Text with every bare LF made CRLF, ending in CRLF (a message body as we write it).
+std::string to_crlf(std::string_view text);
+
 // RFC 5322 date-time in UTC: "Tue, 24 Nov 2026 08:00:00 +0000".
 std::string rfc5322_date(std::int64_t unix_seconds);
 

@@ -3,6 +3,7 @@
 // iconv (g_convert), raw 8-bit headers go through GMime's fallback charsets, and anything still
 // invalid is repaired with U+FFFD. GObject casts use the type functions, not the C macros.
 #include "core/message.hpp"
+#include "core/text.hpp"
 
 #include <gmime/gmime.h>
 
@@ -62,18 +63,7 @@ T* as(gpointer object) {
     return static_cast<T*>(object);
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 std::string trim(std::string_view s) {
     const auto b = s.find_first_not_of(" \t\r\n");

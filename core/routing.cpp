@@ -1,5 +1,6 @@
 // routing.cpp - see routing.hpp. Regexes run through RE2 (linear time on untrusted mail).
 #include "core/routing.hpp"
+#include "core/text.hpp"
 
 #include <re2/re2.h>
 
@@ -11,19 +12,7 @@
 namespace deskgate {
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
 
 // One candidate string against the condition's match kind (pattern is already lower case
 // for the non-regex kinds).
