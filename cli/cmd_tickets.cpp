@@ -1,11 +1,14 @@
 // cmd_tickets.cpp - reading the store: `deskgate tickets`, `deskgate show TICKET`,
 // `deskgate raw TICKET [INDEX]` (the raw bytes exactly as received).
 #include <cstdio>
+#include <ctime>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
+#include "core/view.hpp"
 
 namespace deskgate::cli {
 namespace {
@@ -38,13 +41,48 @@ int cmd_tickets(const Args& args) {
             return kExitUsage;
         }
     }
-    auto store = reading_store(args);
+    // --view NAME and --as STAFF need the config (views, staff categories) even with --store.
+    std::optional<Config> config;
+    const View* view = nullptr;
+    const Staff* as = nullptr;
+    std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    if (auto n = args.option("now")) {
+        try {
+            now = std::stoll(*n);
+        } catch (const std::exception&) {
+            fmt::print(stderr, "deskgate: --now expects Unix seconds, got '{}'\n", *n);
+            return kExitUsage;
+        }
+    }
+    if (args.option("view") || args.option("as")) {
+        config = load_or_report(config_path(args));
+        if (!config) return kExitFailure;
+        if (auto name = args.option("view")) {
+            view = config->view_named(*name);
+            if (!view) {
+                std::vector<std::string_view> names;
+                for (const View& v : config->views) names.push_back(v.name);
+                fmt::print(stderr, "deskgate: no view '{}' in {} (views: {})\n", *name, config_path(args),
+                           names.empty() ? "none defined" : fmt::format("{}", fmt::join(names, ", ")));
+                return kExitUsage;
+            }
+        }
+        if (auto who = args.option("as")) {
+            as = config->staff_named(*who);
+            if (!as) {
+                fmt::print(stderr, "deskgate: no staff member '{}' (an alias or address from [[staff]])\n", *who);
+                return kExitUsage;
+            }
+        }
+    }
+    std::optional<Store> store = config ? open_store_or_report(store_path(args, &*config), true) : reading_store(args);
     if (!store) return kExitFailure;
     std::vector<Ticket> tickets;
     if (auto err = store->read([&](const ReadTxn& txn) { tickets = txn.tickets(filter); })) {
         fmt::print(stderr, "deskgate: {}\n", err->message);
         return kExitFailure;
     }
+    if (view || as) tickets = select_tickets(std::move(tickets), view, as, now);
     if (args.flag("json")) {
         JsonWriter w;
         w.begin_array();

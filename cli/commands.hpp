@@ -35,5 +35,7 @@ int cmd_check_config(const Args& args);
 int cmd_outbox(const Args& args);
 int cmd_contacts(const Args& args);
 int cmd_close(const Args& args);
+int cmd_postfix_config(const Args& args);
+int cmd_sendmail_config(const Args& args);
 
 }  // namespace deskgate::cli

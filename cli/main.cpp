@@ -13,13 +13,18 @@ commands:
   ingest FILE|- --to ADDR [--to ADDR...] [--from ADDR] [--queue-id ID] [--now UNIX]
                 [--dry-run] [--json]        decide (and store) one message
   parse FILE|- [--json]                     show the decoded message
-  tickets [--queue N] [--status S] [--json] list tickets
+  tickets [--queue N] [--status S] [--view NAME] [--as STAFF] [--now UNIX] [--json]
+                                            list tickets; --view: a saved [[views]] filter,
+                                            --as: only what that staff member may see
   show TICKET [--json]                      one ticket with its messages (TICKET: 10-42)
   raw TICKET [INDEX]                        the raw bytes of a ticket's message, as received
   check-config [PATH]                       validate the configuration
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
   contacts [--json]                         contacts created automatically from unknown senders
   close TICKET [--now UNIX]                 close a ticket (and mail the summary, if the queue says so)
+  postfix-config [--postfix-dir DIR] [--submission SERVICE]
+                                            the postconf commands that hook deskgate into Postfix
+  sendmail-config                           the sendmail.mc lines and mailertable entries
 
 --config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
 --store overrides the config's global.store.
@@ -49,7 +54,7 @@ int main(int argc, char** argv) {
     } else if (command == "parse") {
         run = cmd_parse;
     } else if (command == "tickets") {
-        spec.with_value.insert({"queue", "status"});
+        spec.with_value.insert({"queue", "status", "view", "as", "now"});
         run = cmd_tickets;
     } else if (command == "show") {
         run = cmd_show;
@@ -64,6 +69,11 @@ int main(int argc, char** argv) {
         spec.with_value.insert("state");
         spec.flags.insert("send");
         run = cmd_outbox;
+    } else if (command == "postfix-config") {
+        spec.with_value.insert({"postfix-dir", "submission"});
+        run = cmd_postfix_config;
+    } else if (command == "sendmail-config") {
+        run = cmd_sendmail_config;
     } else if (command == "check-config") {
         run = cmd_check_config;
     } else {

@@ -14,8 +14,8 @@
 namespace deskgate::config {
 
 struct Reference {
-    enum class Kind { Queue, Calendar, StaffAlias, Priority } kind = Kind::Queue;
-    std::string name;        // queue number as text, calendar name, alias, priority
+    enum class Kind { Queue, Calendar, StaffAlias, Priority, Category } kind = Kind::Queue;
+    std::string name;        // queue number as text, calendar name, alias, priority, category
     SourcePos where;
     std::string context;     // e.g. "set_queue in rule 'x'"
 };
@@ -42,6 +42,9 @@ private:
     void read_customer(const toml::table& t);
     void read_queue(const toml::table& t);
     void read_rule(const toml::table& t);
+    void read_view(const toml::table& t);
+    // An array of queue numbers under `key`, each recorded as a reference to check in finish().
+    std::vector<std::uint32_t> queue_numbers(TableReader& r, std::string_view key, const std::string& context);
     template <typename F>
     void each_table(const toml::table& doc, std::string_view key, F&& read);
 
@@ -63,6 +66,7 @@ private:
     std::map<std::string, SourcePos> customer_ids_;
     std::map<std::string, SourcePos> staff_aliases_;
     std::map<std::string, SourcePos> calendar_names_;
+    std::map<std::string, SourcePos> view_names_;
 };
 
 }  // namespace deskgate::config

@@ -61,6 +61,46 @@ bool valid_time_zone(const std::string& name) {
 
 // Whether `text` uses `name` as a value placeholder ({{ name }} with any spacing), outside
 // sections too: rendering asks for exactly the names it prints.
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool valid_port(std::string_view s) { return all_digits(s) && s.size() <= 5 && std::stoul(std::string(s)) <= 65535; }
+
+// deskgate-lmtpd's --listen syntax: "unix:/absolute/path" or "inet:HOST:PORT".
+std::optional<std::string> lmtp_listen_problem(std::string_view spec) {
+    if (spec.starts_with("unix:")) {
+        if (spec.size() > 5 && spec[5] == '/') return std::nullopt;
+        return fmt::format("\"{}\": the unix socket path must be absolute", spec);
+    }
+    if (spec.starts_with("inet:")) {
+        const std::string_view rest = spec.substr(5);
+        const auto colon = rest.rfind(':');
+        if (colon == std::string_view::npos ? valid_port(rest) : colon > 0 && valid_port(rest.substr(colon + 1)))
+            return std::nullopt;
+        return fmt::format("\"{}\": expected inet:HOST:PORT or inet:PORT", spec);
+    }
+    return fmt::format("\"{}\": expected \"unix:/path\" or \"inet:HOST:PORT\"", spec);
+}
+
+// libmilter's socket syntax: "unix:/path" (or "local:"), "inet:PORT@HOST", "inet6:PORT@HOST".
+std::optional<std::string> milter_socket_problem(std::string_view spec) {
+    for (std::string_view prefix : {"unix:", "local:"})
+        if (spec.starts_with(prefix)) {
+            if (spec.size() > prefix.size() && spec[prefix.size()] == '/') return std::nullopt;
+            return fmt::format("\"{}\": the unix socket path must be absolute", spec);
+        }
+    for (std::string_view prefix : {"inet:", "inet6:"})
+        if (spec.starts_with(prefix)) {
+            const std::string_view rest = spec.substr(prefix.size());
+            const auto at = rest.find('@');
+            if (at != std::string_view::npos && valid_port(rest.substr(0, at)) && at + 1 < rest.size())
+                return std::nullopt;
+            return fmt::format("\"{}\": expected {}PORT@HOST", spec, prefix);
+        }
+    return fmt::format("\"{}\": expected \"unix:/path\" or \"inet:PORT@HOST\"", spec);
+}
+
 bool uses_placeholder(std::string_view text, std::string_view name) {
     bool found = false;
     (void)render_template(text, [&](std::string_view n) -> std::optional<std::string> {
@@ -91,9 +131,9 @@ void Loader::each_table(const toml::table& doc, std::string_view key, F&& read) 
 
 void Loader::read_document(const toml::table& doc, bool main) {
     static const std::vector<std::string_view> main_keys = {"global", "calendars", "staff",
-                                                            "customers", "queues", "rules"};
+                                                            "customers", "queues", "rules", "views"};
     static const std::vector<std::string_view> include_keys = {"calendars", "staff", "customers",
-                                                               "queues", "rules"};
+                                                               "queues", "rules", "views"};
     const auto& known = main ? main_keys : include_keys;
     for (auto&& [key, value] : doc) {
         (void)value;
@@ -117,6 +157,7 @@ void Loader::read_document(const toml::table& doc, bool main) {
     each_table(doc, "customers", [&](const toml::table& t) { read_customer(t); });
     each_table(doc, "queues", [&](const toml::table& t) { read_queue(t); });
     each_table(doc, "rules", [&](const toml::table& t) { read_rule(t); });
+    each_table(doc, "views", [&](const toml::table& t) { read_view(t); });
 }
 
 void Loader::read_global(const toml::table& t) {
@@ -125,7 +166,8 @@ void Loader::read_global(const toml::table& t) {
                   {"hostname", "store", "staff_sender", "not_enabled_policy", "refuse_text",
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
                    "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
-                   "trusted_authserv_ids", "generated_mail_limit", "sendmail_command", "bounce_address"});
+                   "trusted_authserv_ids", "generated_mail_limit", "sendmail_command", "bounce_address",
+                   "lmtp_listen", "milter_socket"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -185,6 +227,18 @@ void Loader::read_global(const toml::table& t) {
         else g.priorities = *v;
     }
     if (auto v = r.strings_at("include")) includes_ = std::move(*v);
+    if (auto v = r.strings_at("lmtp_listen")) {
+        g.lmtp_listen.clear();
+        for (const auto& [spec, where] : *v) {
+            if (auto problem = lmtp_listen_problem(spec)) diag_.error(where, fmt::format("'lmtp_listen': {}", *problem));
+            else g.lmtp_listen.push_back(spec);
+        }
+        if (v->empty()) diag_.error(r.where("lmtp_listen"), "'lmtp_listen' must name at least one socket");
+    }
+    if (auto v = r.string("milter_socket")) {
+        if (auto problem = milter_socket_problem(*v)) diag_.error(r.where("milter_socket"), fmt::format("'milter_socket': {}", *problem));
+        else g.milter_socket = *v;
+    }
 }
 
 void Loader::read_calendar(const toml::table& t) {
@@ -236,7 +290,7 @@ void Loader::read_calendar(const toml::table& t) {
 }
 
 void Loader::read_staff(const toml::table& t) {
-    TableReader r(diag_, t, "[[staff]]", {"alias", "name", "address", "queues"});
+    TableReader r(diag_, t, "[[staff]]", {"alias", "name", "address", "queues", "categories"});
     Staff s;
     s.where = r.where();
     if (auto v = r.string("alias", true)) s.alias = *v;
@@ -253,21 +307,13 @@ void Loader::read_staff(const toml::table& t) {
                                                             where_text(it->second.second)));
         }
     }
-    if (const toml::node* q = r.node("queues")) {
-        if (const auto* a = q->as_array()) {
-            for (const toml::node& el : *a) {
-                if (const auto* i = el.as_integer(); i && i->get() > 0 && i->get() <= 0xFFFFFFFF) {
-                    s.queues.push_back(static_cast<std::uint32_t>(i->get()));
-                    references_.push_back({Reference::Kind::Queue, std::to_string(i->get()),
-                                           position(el.source()), fmt::format("staff '{}'", s.alias)});
-                } else {
-                    diag_.error(el.source(), fmt::format("'queues' of staff '{}': expected queue numbers, got {}",
-                                                         s.alias, type_name(el)));
-                }
-            }
-        } else {
-            diag_.error(q->source(), fmt::format("'queues': expected an array of queue numbers, got {}",
-                                                 type_name(*q)));
+    s.queues = queue_numbers(r, "queues", fmt::format("staff '{}'", s.alias));
+    if (auto v = r.strings_at("categories")) {
+        s.categories.emplace();
+        for (const auto& [category, where] : *v) {
+            s.categories->push_back(category);
+            references_.push_back({Reference::Kind::Category, category, where,
+                                   fmt::format("categories of staff '{}'", s.alias)});
         }
     }
     if (!s.alias.empty()) {
@@ -277,6 +323,67 @@ void Loader::read_staff(const toml::table& t) {
                                                       where_text(it->second)));
     }
     config_.staff.push_back(std::move(s));
+}
+
+std::vector<std::uint32_t> Loader::queue_numbers(TableReader& r, std::string_view key, const std::string& context) {
+    std::vector<std::uint32_t> numbers;
+    const toml::node* q = r.node(key);
+    if (!q) return numbers;
+    if (const auto* a = q->as_array()) {
+        for (const toml::node& el : *a) {
+            if (const auto* i = el.as_integer(); i && i->get() > 0 && i->get() <= 0xFFFFFFFF) {
+                numbers.push_back(static_cast<std::uint32_t>(i->get()));
+                references_.push_back({Reference::Kind::Queue, std::to_string(i->get()), position(el.source()), context});
+            } else {
+                diag_.error(el.source(), fmt::format("'{}' of {}: expected queue numbers, got {}", key, context,
+                                                     type_name(el)));
+            }
+        }
+    } else {
+        diag_.error(q->source(), fmt::format("'{}': expected an array of queue numbers, got {}", key, type_name(*q)));
+    }
+    return numbers;
+}
+
+void Loader::read_view(const toml::table& t) {
+    TableReader r(diag_, t, "[[views]]", {"name", "description", "queues", "categories", "statuses",
+                                          "priorities", "min_idle", "max_idle"});
+    View v;
+    v.where = r.where();
+    if (auto name = r.string("name", true)) v.name = *name;
+    const std::string context = fmt::format("view '{}'", v.name);
+    if (auto d = r.string("description")) v.description = *d;
+    v.queues = queue_numbers(r, "queues", context);
+    if (auto list = r.strings_at("categories")) {
+        for (const auto& [category, where] : *list) {
+            v.categories.push_back(category);
+            references_.push_back({Reference::Kind::Category, category, where, "categories of " + context});
+        }
+    }
+    if (auto list = r.strings_at("statuses")) {
+        for (const auto& [status, where] : *list) {
+            if (auto st = ticket_status_from(status)) v.statuses.push_back(*st);
+            else diag_.error(where, fmt::format("unknown status '{}' in {} (new, open, waiting, closed, "
+                                                "awaiting-approval)", status, context));
+        }
+    }
+    if (auto list = r.strings_at("priorities")) {
+        for (const auto& [priority, where] : *list) {
+            v.priorities.push_back(priority);
+            references_.push_back({Reference::Kind::Priority, priority, where, "priorities of " + context});
+        }
+    }
+    if (auto d = r.duration("min_idle")) v.min_idle = *d;
+    if (auto d = r.duration("max_idle")) v.max_idle = *d;
+    if (v.min_idle && v.max_idle && v.min_idle > v.max_idle)
+        diag_.error(r.where("max_idle"), fmt::format("{}: max_idle is shorter than min_idle", context));
+    if (!v.name.empty()) {
+        auto [it, fresh] = view_names_.try_emplace(v.name, r.where("name"));
+        if (!fresh)
+            diag_.error(r.where("name"), fmt::format("duplicate view '{}' (first defined at {})", v.name,
+                                                     where_text(it->second)));
+    }
+    config_.views.push_back(std::move(v));
 }
 
 void Loader::read_customer(const toml::table& t) {
@@ -589,6 +696,20 @@ void Loader::finish() {
                                                    suggestion(ref.name, names)));
             }
             break;
+        case Reference::Kind::Category: {
+            std::vector<std::string_view> known;
+            for (const Queue& q : config_.queues)
+                if (!q.default_category.empty()) known.push_back(q.default_category);
+            for (const Rule& rule : config_.rules)
+                if (rule.actions.category) known.push_back(*rule.actions.category);
+            std::sort(known.begin(), known.end());
+            known.erase(std::unique(known.begin(), known.end()), known.end());
+            if (std::find(known.begin(), known.end(), ref.name) == known.end())
+                diag_.error(ref.where, fmt::format("unknown category '{}' ({}): no queue's default_category or "
+                                                   "rule's set_category names it{}", ref.name, ref.context,
+                                                   suggestion(ref.name, known)));
+            break;
+        }
         case Reference::Kind::Priority: {
             const auto& p = config_.global.priorities;
             if (std::find(p.begin(), p.end(), ref.name) == p.end())

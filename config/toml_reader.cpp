@@ -191,6 +191,36 @@ std::optional<std::uint64_t> TableReader::size(std::string_view key) {
     return std::nullopt;
 }
 
+std::optional<std::int64_t> TableReader::duration(std::string_view key) {
+    const toml::node* n = table_.get(key);
+    if (!n) return std::nullopt;
+    constexpr std::int64_t kMax = 100ll * 365 * 86400;
+    if (const auto* i = n->as_integer()) {
+        if (i->get() > 0 && i->get() <= kMax) return i->get();
+    } else if (const auto* s = n->as_string()) {
+        const std::string& text = s->get();
+        std::size_t used = 0;
+        std::int64_t value = 0;
+        try {
+            value = std::stoll(text, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        const std::string_view suffix = std::string_view(text).substr(used);
+        std::int64_t unit = 0;
+        if (suffix == "s") unit = 1;
+        else if (suffix == "m") unit = 60;
+        else if (suffix == "h") unit = 3600;
+        else if (suffix == "d") unit = 86400;
+        else if (suffix == "w") unit = 7 * 86400;
+        if (used > 0 && value > 0 && unit && value <= kMax / unit) return value * unit;
+    }
+    diag_.error(n->source(), fmt::format("'{}' in {}: expected a positive duration: seconds or a string "
+                                         "like \"90m\", \"4h\", \"3d\", \"2w\", got {}",
+                                         key, section_, n->is_string() ? "\"" + n->as_string()->get() + "\"" : std::string(type_name(*n))));
+    return std::nullopt;
+}
+
 std::optional<std::vector<std::string>> TableReader::strings(std::string_view key) {
     const toml::node* n = table_.get(key);
     if (!n) return std::nullopt;

@@ -55,6 +55,8 @@ public:
                                         bool required = false);
     // Integer bytes, or a string with a K/M/G suffix ("50M").
     std::optional<std::uint64_t> size(std::string_view key);
+    // Seconds, or a string with a unit: "90m", "4h", "3d", "2w" (also "30s").
+    std::optional<std::int64_t> duration(std::string_view key);
     std::optional<std::vector<std::string>> strings(std::string_view key);
     // The same with each element's own position, so a bad element is pointed at exactly.
     struct Item {

@@ -1,6 +1,8 @@
 // config.cpp - the Config's lookup tables and the names of its enums.
 #include "core/config.hpp"
 
+#include "core/address.hpp"
+
 namespace deskgate {
 
 void Config::build_indexes() {
@@ -56,6 +58,18 @@ const Staff* Config::staff_by_addr(std::string_view normalized) const {
 const Calendar* Config::calendar_named(std::string_view name) const {
     auto it = calendar_by_name.find(std::string(name));
     return it == calendar_by_name.end() ? nullptr : &calendars[it->second];
+}
+
+const View* Config::view_named(std::string_view name) const {
+    for (const View& v : views)
+        if (v.name == name) return &v;
+    return nullptr;
+}
+
+const Staff* Config::staff_named(std::string_view alias_or_address) const {
+    if (auto it = staff_by_alias.find(std::string(alias_or_address)); it != staff_by_alias.end())
+        return &staff[it->second];
+    return staff_by_addr(normalize_address(alias_or_address));
 }
 
 std::string_view to_string(TicketStatus s) {

@@ -51,6 +51,10 @@ struct Global {
     std::uint32_t sender_rate_limit = 60;                  // helpdesk messages per sender and window (0 = off)
     std::int64_t sender_rate_window = 3600;                // seconds
     std::vector<std::string> priorities{"low", "normal", "high", "urgent"};
+    // Where the daemons listen when no --listen/--socket is given (the packaged units rely on it,
+    // and `deskgate postfix-config` / `sendmail-config` print MTA settings pointing there).
+    std::vector<std::string> lmtp_listen{"unix:/run/deskgate/lmtp.sock"};  // "unix:/path" or "inet:HOST:PORT"
+    std::string milter_socket = "unix:/run/deskgate/milter.sock";         // libmilter syntax: unix:/path, inet:PORT@HOST
 };
 
 struct Staff {
@@ -58,6 +62,9 @@ struct Staff {
     std::string name;
     std::string address;                // normalised
     std::vector<std::uint32_t> queues;  // queue numbers this person works in
+    // Ticket categories this person may see in `deskgate tickets --as` (nullopt = every
+    // category; uncategorised tickets only then).
+    std::optional<std::vector<std::string>> categories;
     SourcePos where;
 };
 
@@ -150,6 +157,20 @@ struct Rule {
     SourcePos where;
 };
 
+// A saved ticket filter ([[views]]): every criterion that is set must hold; an empty list or 0
+// means "any". Idle time is the time since the ticket's last activity (Ticket::updated).
+struct View {
+    std::string name;                   // unique
+    std::string description;
+    std::vector<std::uint32_t> queues;  // current queue of the ticket
+    std::vector<std::string> categories;
+    std::vector<TicketStatus> statuses;
+    std::vector<std::string> priorities;
+    std::int64_t min_idle = 0;          // seconds without activity, at least (0 = any)
+    std::int64_t max_idle = 0;          // at most (0 = any)
+    SourcePos where;
+};
+
 // Journal: the global journal address, where the outbound milter sends signed copies of staff
 // replies so they land in their tickets.
 // Bounce: the VERP return path of everything deskgate sends (bounces+<token>@...).
@@ -167,6 +188,7 @@ struct Config {
     std::vector<Customer> customers;
     std::vector<Queue> queues;          // config order matters (first queue wins)
     std::vector<Rule> rules;            // evaluated in order
+    std::vector<View> views;            // saved ticket filters for `deskgate tickets --view`
     std::vector<std::string> files;     // every file the config was read from
 
     // Indexes (build_indexes()); values are indexes into the vectors above.
@@ -187,6 +209,9 @@ struct Config {
     const Customer* customer_by_id(std::string_view id) const;
     const Staff* staff_by_addr(std::string_view normalized) const;
     const Calendar* calendar_named(std::string_view name) const;
+    const View* view_named(std::string_view name) const;
+    // A staff member by alias or (normalised) address.
+    const Staff* staff_named(std::string_view alias_or_address) const;
 };
 
 std::string_view to_string(TicketStatus);

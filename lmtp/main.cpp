@@ -83,8 +83,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
         fmt::print(stderr, "deskgate-lmtpd: --config is required\n{}", kUsage);
         return std::nullopt;
     }
-    if (o.listen.empty()) o.listen.push_back("unix:/run/deskgate/lmtp.sock");
-    return o;
+    return o;  // no --listen: the config's global.lmtp_listen
 }
 
 }  // namespace
@@ -103,7 +102,7 @@ int main(int argc, char** argv) {
         return kExitConfig;
     }
     std::vector<ListenSpec> specs;
-    for (const std::string& l : options->listen) {
+    for (const std::string& l : options->listen.empty() ? loaded.config->global.lmtp_listen : options->listen) {
         std::string error;
         auto spec = parse_listen(l, error);
         if (!spec) {

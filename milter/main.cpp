@@ -4,6 +4,7 @@
 // MTA's queue id ({i}) when it is known.
 #include <libmilter/mfapi.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <strings.h>
@@ -97,6 +98,7 @@ extern "C" int sigwait(const sigset_t* set, int* sig) {
             g_milter->reload();
             continue;
         }
+        ::sd_notify(0, "STOPPING=1");  // libmilter stops on this signal (systemd: Type=notify)
         *sig = s;
         return 0;
     }
@@ -354,8 +356,8 @@ int main(int argc, char** argv) {
             return kExitUsage;
         }
     }
-    if (config_path.empty() || socket.empty()) {
-        fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--foreground]\n");
+    if (config_path.empty()) {
+        fmt::print(stderr, "usage: deskgate-milter --config PATH [--socket unix:/path|inet:PORT@127.0.0.1] [--foreground]\n");
         return kExitUsage;
     }
     LoadResult loaded = load_config(config_path);
@@ -363,6 +365,7 @@ int main(int argc, char** argv) {
         for (const ConfigError& e : loaded.errors) fmt::print(stderr, "deskgate-milter: {}\n", to_string(e));
         return kExitConfig;
     }
+    if (socket.empty()) socket = loaded.config->global.milter_socket;  // no --socket: global.milter_socket
     static Milter state;
     state.config_path = config_path;
     state.loaded = std::make_shared<const Loaded>(std::move(*loaded.config));
@@ -402,6 +405,7 @@ int main(int argc, char** argv) {
         log_to_syslog();
         if (::daemon(0, 0) != 0) return kExitTempFail;
     }
+    ::sd_notify(0, "READY=1");  // the socket is listening (a no-op outside systemd's Type=notify)
     log_info("ready: listening on {} ({} mode), {} queue(s)", socket,
              mode == Mode::Inbound ? "inbound" : mode == Mode::Outbound ? "outbound" : "{daemon_name} chooses the",
              state.loaded->config.queues.size());

@@ -1,0 +1,284 @@
+// mta_snippets.cpp - Postfix postconf commands and sendmail .mc lines for the current config.
+#include "config/mta_snippets.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/text.hpp"
+
+namespace deskgate::config {
+namespace {
+
+std::string domain_of(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at == std::string::npos ? std::string() : lower(address.substr(at + 1));
+}
+
+// One shell word in single quotes.
+std::string quoted(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+struct UnixOrInet {
+    bool unix_socket = false;
+    std::string path;  // unix
+    std::string host;  // inet
+    std::string port;
+    bool ipv6 = false;
+};
+
+// "unix:/p" | "inet:HOST:PORT" | "inet:PORT" (deskgate-lmtpd syntax)
+UnixOrInet lmtp_endpoint(const Config& config) {
+    UnixOrInet e;
+    const std::vector<std::string>& specs = config.global.lmtp_listen;
+    // Postfix reaches a unix socket fastest; take the first one, else the first inet one.
+    auto it = std::find_if(specs.begin(), specs.end(), [](const std::string& s) { return s.starts_with("unix:"); });
+    const std::string spec = it != specs.end() ? *it : specs.empty() ? "unix:/run/deskgate/lmtp.sock" : specs.front();
+    if (spec.starts_with("unix:")) {
+        e.unix_socket = true;
+        e.path = spec.substr(5);
+        return e;
+    }
+    std::string rest = spec.substr(5);
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos) {
+        e.host = "127.0.0.1";
+        e.port = rest;
+    } else {
+        e.host = rest.substr(0, colon);
+        e.port = rest.substr(colon + 1);
+    }
+    if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
+    e.ipv6 = e.host.find(':') != std::string::npos;
+    return e;
+}
+
+// "unix:/p" | "local:/p" | "inet:PORT@HOST" | "inet6:PORT@HOST" (libmilter syntax)
+UnixOrInet milter_endpoint(const Config& config) {
+    UnixOrInet e;
+    const std::string& spec = config.global.milter_socket;
+    for (std::string_view prefix : {"unix:", "local:"})
+        if (spec.starts_with(prefix)) {
+            e.unix_socket = true;
+            e.path = spec.substr(prefix.size());
+            return e;
+        }
+    e.ipv6 = spec.starts_with("inet6:");
+    const std::string rest = spec.substr(e.ipv6 ? 6 : 5);
+    const auto at = rest.find('@');
+    e.port = rest.substr(0, at);
+    e.host = at == std::string::npos ? "127.0.0.1" : rest.substr(at + 1);
+    return e;
+}
+
+std::string postfix_host_port(const UnixOrInet& e) {
+    return e.ipv6 ? fmt::format("[{}]:{}", e.host, e.port) : fmt::format("{}:{}", e.host, e.port);
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+}  // namespace
+
+std::vector<std::string> split_postfix_list(const std::string& value) {
+    std::vector<std::string> out;
+    std::string current;
+    int depth = 0;
+    for (char c : value) {
+        if (c == '{') ++depth;
+        if (c == '}' && depth > 0) --depth;
+        if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n')) {
+            if (!current.empty()) out.push_back(current);
+            current.clear();
+            continue;
+        }
+        current += c;
+    }
+    if (!current.empty()) out.push_back(current);
+    return out;
+}
+
+std::vector<std::string> helpdesk_domains(const Config& config) {
+    std::vector<std::string> domains;
+    auto add = [&](const std::string& address) {
+        const std::string d = domain_of(address);
+        if (!d.empty() && !contains(domains, d)) domains.push_back(d);
+    };
+    for (const Queue& q : config.queues) {
+        add(q.system_address);
+        if (!q.comment_address.empty()) add(q.comment_address);
+    }
+    if (!config.global.journal_address.empty()) add(config.global.journal_address);
+    if (!config.global.bounce_address.empty()) add(config.global.bounce_address);
+    std::sort(domains.begin(), domains.end());
+    return domains;
+}
+
+std::string postfix_lmtp_nexthop(const Config& config) {
+    const UnixOrInet e = lmtp_endpoint(config);
+    return e.unix_socket ? "lmtp:unix:" + e.path : "lmtp:inet:" + postfix_host_port(e);
+}
+
+std::string postfix_milter_endpoint(const Config& config) {
+    const UnixOrInet e = milter_endpoint(config);
+    return e.unix_socket ? "unix:" + e.path : (e.ipv6 ? "inet6:" : "inet:") + postfix_host_port(e);
+}
+
+std::string postfix_config_script(const Config& config, const std::string& config_file, const PostfixFacts& facts) {
+    const std::string postconf = facts.config_dir.empty() ? "postconf" : "postconf -c " + quoted(facts.config_dir);
+    const std::vector<std::string> domains = helpdesk_domains(config);
+    const std::string nexthop = postfix_lmtp_nexthop(config);
+    const std::string milter = postfix_milter_endpoint(config);
+    const bool lmtp_unix = lmtp_endpoint(config).unix_socket;
+    const bool milter_unix = milter_endpoint(config).unix_socket;
+    auto current = [&](const std::string& name) {
+        auto it = facts.main.find(name);
+        return it == facts.main.end() ? std::string() : it->second;
+    };
+    std::string out;
+    auto line = [&](const std::string& text) { out += text + "\n"; };
+    auto set_main = [&](const std::string& name, const std::string& value) {
+        line(fmt::format("{} -e {}", postconf, quoted(name + " = " + value)));
+    };
+
+    line(fmt::format("# deskgate: Postfix settings for {} ({} helpdesk domain{}: {}).", config_file, domains.size(),
+                     domains.size() == 1 ? "" : "s", fmt::join(domains, ", ")));
+    line("# Run these lines as root (or paste them into a shell), then: postfix reload");
+    line("# Running them again changes nothing: existing tables and milters are kept.");
+    if (!facts.postconf_available)
+        line("# NOTE: postconf was not found; current values are assumed to be Postfix's defaults (empty).");
+    line("");
+
+    // 1. Delivery of the helpdesk domains over LMTP.
+    line("# 1. Mail for the helpdesk domains is delivered to deskgate-lmtpd over LMTP.");
+    std::vector<std::string> transport;
+    std::string table = "inline:{ ";
+    for (std::size_t i = 0; i < domains.size(); ++i)
+        table += fmt::format("{}{}={}", i ? ", " : "", domains[i], nexthop);
+    table += " }";
+    transport.push_back(table);
+    for (const std::string& element : split_postfix_list(current("transport_maps"))) {
+        // an earlier run's table (also one for another socket path) is replaced, not stacked
+        const bool ours = element.starts_with("inline:{") && element.find("=lmtp:") != std::string::npos &&
+                          std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
+                              return element.find(d + "=lmtp:") != std::string::npos;
+                          });
+        if (!ours && !contains(transport, element)) transport.push_back(element);
+    }
+    set_main("transport_maps", fmt::format("{}", fmt::join(transport, ", ")));
+    std::vector<std::string> relay = split_postfix_list(current("relay_domains"));
+    bool relay_changed = false;
+    for (const std::string& d : domains)
+        if (!contains(relay, d)) {
+            relay.push_back(d);
+            relay_changed = true;
+        }
+    if (relay_changed || relay.empty()) set_main("relay_domains", fmt::format("{}", fmt::join(relay, ", ")));
+    else line(fmt::format("#    relay_domains already lists {}", fmt::join(domains, ", ")));
+    const std::vector<std::string> mydestination = split_postfix_list(current("mydestination"));
+    for (const std::string& d : domains)
+        if (contains(mydestination, d))
+            line(fmt::format("# WARNING: {} is in mydestination; remove it there, or Postfix treats it as a local "
+                             "domain and refuses helpdesk addresses as unknown local users.", d));
+    line("");
+
+    // 2. The milter.
+    line("# 2. deskgate-milter: refusals during the SMTP dialogue (inbound) and From/Reply-To rewriting");
+    line("#    of staff replies (outbound: the submission service and sendmail(1) below).");
+    for (const char* name : {"smtpd_milters", "non_smtpd_milters"}) {
+        std::vector<std::string> milters = split_postfix_list(current(name));
+        if (contains(milters, milter)) {
+            line(fmt::format("#    {} already has {}", name, milter));
+            continue;
+        }
+        milters.push_back(milter);
+        set_main(name, fmt::format("{}", fmt::join(milters, ", ")));
+    }
+    line("#    tempfail: while deskgate-milter is unreachable mail waits (451) instead of passing unchecked.");
+    set_main("milter_default_action", "tempfail");
+    set_main("milter_protocol", "6");
+    set_main("milter_connect_timeout", "10s");
+    set_main("milter_command_timeout", "30s");
+    set_main("milter_content_timeout", "300s");
+    line("");
+
+    // 3. master.cf: which mail counts as outbound.
+    line("# 3. master.cf: mail from staff counts as outbound (deskgate-milter sees {daemon_name} = OUTBOUND):");
+    line("#    the submission service, and mail submitted with sendmail(1) through a cleanup of its own.");
+    const std::string sub = facts.submission_service + "/inet";
+    if (facts.chroot.contains(sub)) {
+        line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
+    } else {
+        line(fmt::format("{} -M {}", postconf, quoted(sub + "=" + facts.submission_service + " inet n - y - - smtpd")));
+        line(fmt::format("{} -P {}", postconf, quoted(sub + "/syslog_name=postfix/submission")));
+        line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_tls_security_level=encrypt")));
+        line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_sasl_auth_enable=yes")));
+        line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_client_restrictions=permit_sasl_authenticated,reject")));
+        line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
+    }
+    line(fmt::format("{} -M {}", postconf, quoted("deskgate-cleanup/unix=deskgate-cleanup unix n - n - 0 cleanup")));
+    line(fmt::format("{} -P {}", postconf, quoted("deskgate-cleanup/unix/milter_macro_daemon_name=OUTBOUND")));
+    line(fmt::format("{} -P {}", postconf, quoted("pickup/unix/cleanup_service_name=deskgate-cleanup")));
+
+    // 4. chroot: a chrooted Postfix daemon cannot see /run/deskgate.
+    std::vector<std::string> unchroot;
+    auto need = [&](const std::string& service, bool uses_unix_socket) {
+        auto it = facts.chroot.find(service);
+        if (uses_unix_socket && it != facts.chroot.end() && it->second == "y" && !contains(unchroot, service))
+            unchroot.push_back(service);
+    };
+    need("lmtp/unix", lmtp_unix);
+    need("smtp/inet", milter_unix);
+    need(sub, milter_unix);
+    if (!unchroot.empty()) {
+        line("");
+        line("# 4. These services run chrooted in the queue directory and could not reach the unix sockets");
+        line("#    of deskgate (Debian's default). Run them unchrooted (Postfix's own default), or set");
+        line("#    lmtp_listen / milter_socket in deskgate.toml to inet: sockets on 127.0.0.1 instead.");
+        for (const std::string& service : unchroot) line(fmt::format("{} -F {}", postconf, quoted(service + "/chroot=n")));
+    }
+    line("");
+    line(facts.config_dir.empty() ? "postfix reload" : "postfix -c " + quoted(facts.config_dir) + " reload");
+    return out;
+}
+
+std::string sendmail_config_lines(const Config& config, const std::string& config_file) {
+    const std::vector<std::string> domains = helpdesk_domains(config);
+    const UnixOrInet lmtp = lmtp_endpoint(config);
+    const UnixOrInet milter = milter_endpoint(config);
+    std::string out;
+    auto line = [&](const std::string& text) { out += text + "\n"; };
+    line(fmt::format("dnl deskgate: sendmail settings for {}.", config_file));
+    line("dnl Add these lines to sendmail.mc (before the MAILER lines), add the mailertable entries");
+    line("dnl below to /etc/mail/mailertable, then rebuild: make -C /etc/mail (or sendmailconfig).");
+    line("dnl");
+    line("dnl 1. The milter. F=T: mail waits (temporary failure) while deskgate-milter is unreachable.");
+    const std::string socket = milter.unix_socket ? "local:" + milter.path
+                                                  : fmt::format("{}:{}@{}", milter.ipv6 ? "inet6" : "inet", milter.port, milter.host);
+    line(fmt::format("INPUT_MAIL_FILTER(`deskgate', `S={}, F=T, T=C:10s;S:30s;R:30s;E:5m')dnl", socket));
+    line("define(`confMILTER_MACROS_ENVFROM', confMILTER_MACROS_ENVFROM`, {auth_authen}')dnl");
+    line("dnl    Staff submit on the MSA port; its name tells deskgate-milter the mail is outbound:");
+    line("DAEMON_OPTIONS(`Port=submission, Name=OUTBOUND-MSA, M=Ea')dnl");
+    line("dnl");
+    line("dnl 2. Delivery of the helpdesk domains to deskgate-lmtpd over LMTP (mailer flag z).");
+    line("FEATURE(`mailertable')dnl");
+    line("MAILER_DEFINITIONS");
+    line(fmt::format("Mdeskgate, P=[IPC], F=lsmnqXz, S=EnvFromSMTP/HdrFromL, R=EnvToL/HdrToL, E=\\r\\n, "
+                     "T=DNS/RFC822/SMTP, A={}",
+                     lmtp.unix_socket ? "FILE " + lmtp.path : "TCP $h " + lmtp.port));
+    line("dnl");
+    line("dnl /etc/mail/mailertable:");
+    const std::string host = lmtp.unix_socket ? "localhost" : (lmtp.ipv6 ? "[IPv6:" + lmtp.host + "]" : "[" + lmtp.host + "]");
+    for (const std::string& d : domains) line(fmt::format("dnl   {}\tdeskgate:{}", d, host));
+    return out;
+}
+
+}  // namespace deskgate::config
