@@ -217,7 +217,9 @@ std::string postfix_config_script(const Config& config, const std::string& confi
     if (facts.chroot.contains(sub)) {
         line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
     } else {
-        line(fmt::format("{} -M {}", postconf, quoted(sub + "=" + facts.submission_service + " inet n - y - - smtpd")));
+        // chrooted, it could not reach a unix milter socket outside the queue directory
+        line(fmt::format("{} -M {}", postconf, quoted(fmt::format("{}={} inet n - {} - - smtpd", sub, facts.submission_service,
+                                                                  milter_unix ? "n" : "y"))));
         line(fmt::format("{} -P {}", postconf, quoted(sub + "/syslog_name=postfix/submission")));
         line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_tls_security_level=encrypt")));
         line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_sasl_auth_enable=yes")));

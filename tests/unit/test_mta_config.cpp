@@ -73,7 +73,8 @@ TEST_CASE("a fresh Postfix: every setting, master.cf entries, no chroot changes"
     CHECK(set_value(s, "smtpd_milters") == "unix:/run/deskgate/milter.sock");
     CHECK(set_value(s, "non_smtpd_milters") == "unix:/run/deskgate/milter.sock");
     CHECK(set_value(s, "milter_default_action") == "tempfail");
-    CHECK(contains(s, "postconf -M 'submission/inet=submission inet n - y - - smtpd'\n"));
+    // a new submission service runs unchrooted: it must reach the unix milter socket
+    CHECK(contains(s, "postconf -M 'submission/inet=submission inet n - n - - smtpd'\n"));
     CHECK(contains(s, "postconf -P 'submission/inet/milter_macro_daemon_name=OUTBOUND'\n"));
     CHECK(contains(s, "postconf -P 'submission/inet/smtpd_sasl_auth_enable=yes'\n"));
     CHECK(contains(s, "postconf -M 'deskgate-cleanup/unix=deskgate-cleanup unix n - n - 0 cleanup'\n"));
@@ -141,6 +142,8 @@ TEST_CASE("chrooted services that must reach unix sockets are named; warnings fo
     CHECK_FALSE(contains(s, "/chroot=n"));
     CHECK(set_value(s, "transport_maps") == "inline:{ helpdesk.example.com=lmtp:inet:127.0.0.1:2424 }");
     CHECK(set_value(s, "smtpd_milters") == "inet:127.0.0.1:8899");
+    facts.chroot.erase("submission/inet");
+    CHECK(contains(postfix_config_script(c, "t.toml", facts), "-M 'submission/inet=submission inet n - y - - smtpd'\n"));
 }
 
 TEST_CASE("sendmail .mc lines") {

@@ -117,3 +117,17 @@ TEST_CASE("a journal copy lands in its ticket only with the right token") {
     auto again = engine.deliver(store, {"jana@example.com", {plan->journal_recipient}, ""}, raw, 2001);
     CHECK(again.recipients[0].verdict == Verdict::Duplicate);
 }
+
+TEST_CASE("deskgate's own generated mail passes the outbound milter untouched (non_smtpd_milters)") {
+    const Config& c = example();
+    const SubjectTagMatcher tags(c);
+    const std::string ack = "From: Support <support@helpdesk.example.com>\r\nTo: alice@acme.example\r\n"
+                            "Subject: [Support#10-7] printer\r\nAuto-Submitted: auto-replied\r\n";
+    // our loop header with our host name: an acknowledgement, summary or approval request
+    CHECK_FALSE(plan_outbound(c, tags, headers(ack + "X-Deskgate-Loop: Helpdesk.Example.COM \r\n"),
+                              "bounces+b1-x@helpdesk.example.com", {"alice@acme.example"}));
+    // without it, or with another helpdesk's host name, the same mail is planned
+    CHECK(plan_outbound(c, tags, headers(ack), "support@helpdesk.example.com", {"alice@acme.example"}));
+    CHECK(plan_outbound(c, tags, headers(ack + "X-Deskgate-Loop: desk.other.example\r\n"),
+                        "support@helpdesk.example.com", {"alice@acme.example"}));
+}
