@@ -267,7 +267,11 @@ std::string sendmail_config_lines(const Config& config, const std::string& confi
                                                   : fmt::format("{}:{}@{}", milter.ipv6 ? "inet6" : "inet", milter.port, milter.host);
     line(fmt::format("INPUT_MAIL_FILTER(`deskgate', `S={}, F=T, T=C:10s;S:30s;R:30s;E:5m')dnl", socket));
     line("define(`confMILTER_MACROS_ENVFROM', confMILTER_MACROS_ENVFROM`, {auth_authen}')dnl");
-    line("dnl    Staff submit on the MSA port; its name tells deskgate-milter the mail is outbound:");
+    line("dnl    Staff submit on the MSA port; its name tells deskgate-milter the mail is outbound. These");
+    line("dnl    replace sendmail's default daemons (and your DAEMON_OPTIONS for ports 25 and 587; keep");
+    line("dnl    any Addr= you had there):");
+    line("FEATURE(`no_default_msa')dnl");
+    line("DAEMON_OPTIONS(`Port=smtp, Name=MTA')dnl");
     line("DAEMON_OPTIONS(`Port=submission, Name=OUTBOUND-MSA, M=Ea')dnl");
     line("dnl");
     line("dnl 2. Delivery of the helpdesk domains to deskgate-lmtpd over LMTP (mailer flag z).");

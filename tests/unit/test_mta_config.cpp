@@ -155,7 +155,8 @@ TEST_CASE("sendmail .mc lines") {
     CHECK(contains(s, "Mdeskgate, P=[IPC], F=lsmnqXz, "));
     CHECK(contains(s, "A=FILE /run/deskgate/lmtp.sock\n"));
     CHECK(contains(s, "dnl   helpdesk.example.com\tdeskgate:localhost\n"));
-    CHECK(contains(s, "Name=OUTBOUND-MSA"));
+    CHECK(contains(s, "FEATURE(`no_default_msa')dnl\nDAEMON_OPTIONS(`Port=smtp, Name=MTA')dnl\n"
+                      "DAEMON_OPTIONS(`Port=submission, Name=OUTBOUND-MSA, M=Ea')dnl\n"));
     c.global.lmtp_listen = {"inet:127.0.0.1:2424"};
     c.global.milter_socket = "inet:8899@127.0.0.1";
     s = sendmail_config_lines(c, "t.toml");
