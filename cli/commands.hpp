@@ -35,6 +35,9 @@ int cmd_check_config(const Args& args);
 int cmd_outbox(const Args& args);
 int cmd_contacts(const Args& args);
 int cmd_close(const Args& args);
+int cmd_stats(const Args& args);
+int cmd_backup(const Args& args);
+int cmd_restore(const Args& args);
 int cmd_postfix_config(const Args& args);
 int cmd_sendmail_config(const Args& args);
 

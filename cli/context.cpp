@@ -39,6 +39,8 @@ std::optional<Store> open_store_or_report(const std::string& path, bool read_onl
         fmt::print(stderr, "deskgate: {}\n", err->message);
         return std::nullopt;
     }
+    if (const auto& m = std::get<Store>(opened).migration())
+        fmt::print(stderr, "deskgate: store {} migrated from schema {} to {}\n", path, m->from, m->to);
     return std::move(std::get<Store>(opened));
 }
 

@@ -22,6 +22,9 @@ commands:
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
   contacts [--json]                         contacts created automatically from unknown senders
   close TICKET [--now UNIX]                 close a ticket (and mail the summary, if the queue says so)
+  stats [--json]                            verdict counts, tickets per queue and status, store size, outbox depth
+  backup DEST                               consistent compacted copy of the store (safe while the daemons run)
+  restore SRC [--force]                     replace the store by a backup (daemons stopped; exit 75 while in use)
   postfix-config [--postfix-dir DIR] [--submission SERVICE]
                                             the postconf commands that hook deskgate into Postfix
   sendmail-config                           the sendmail.mc lines and mailertable entries
@@ -74,6 +77,14 @@ int main(int argc, char** argv) {
         run = cmd_postfix_config;
     } else if (command == "sendmail-config") {
         run = cmd_sendmail_config;
+    } else if (command == "stats") {
+        spec.with_value.insert("now");
+        run = cmd_stats;
+    } else if (command == "backup") {
+        run = cmd_backup;
+    } else if (command == "restore") {
+        spec.flags.insert("force");
+        run = cmd_restore;
     } else if (command == "check-config") {
         run = cmd_check_config;
     } else {

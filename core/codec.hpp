@@ -110,5 +110,11 @@ inline std::uint32_t get_be32(std::string_view in, std::size_t at) {
     for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + i]);
     return v;
 }
+inline std::uint64_t get_be64(std::string_view in, std::size_t at) {
+    if (in.size() < at + 8) throw Error("corrupt key");
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + i]);
+    return v;
+}
 
 }  // namespace deskgate::codec

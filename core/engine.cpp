@@ -585,6 +585,9 @@ DeliveryPlan Engine::plan(const ReadTxn& txn, const Envelope& envelope, ParsedMe
 
 void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
                    std::string_view raw, std::int64_t now) const {
+    // Every recipient decision is counted here, in the transaction that stores the message
+    // (refusals too: nothing else is written for them); a rolled-back transaction counts nothing.
+    for (const RecipientDecision& d : plan.recipients) txn.count_verdict(to_string(d.verdict));
     if (!plan.store_raw) return;
     const ParsedMessage& msg = plan.message;
     const std::uint64_t raw_id = txn.put_raw(raw);

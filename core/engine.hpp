@@ -122,8 +122,9 @@ public:
     DeliveryPlan plan(const ReadTxn& txn, const Envelope& envelope, ParsedMessage message,
                       std::uint64_t raw_size, std::int64_t now) const;
 
-    // Writes the plan (ticket, entry, raw bytes, indexes, outbox) and fills in ticket numbers
-    // and final replies. Must run in the same transaction as plan() for exactness.
+    // Writes the plan (ticket, entry, raw bytes, indexes, outbox), counts every recipient's
+    // verdict in the store's `stats` (also when nothing else is written) and fills in ticket
+    // numbers and final replies. Must run in the same transaction as plan() for exactness.
     void apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, std::string_view raw,
                std::int64_t now) const;
 

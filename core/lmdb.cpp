@@ -39,6 +39,24 @@ std::size_t map_size(MDB_env* env) {
     return info.me_mapsize;
 }
 
+MDB_envinfo env_info(MDB_env* env) {
+    MDB_envinfo info{};
+    check(mdb_env_info(env, &info), "mdb_env_info");
+    return info;
+}
+
+MDB_stat env_stat(MDB_env* env) {
+    MDB_stat st{};
+    check(mdb_env_stat(env, &st), "mdb_env_stat");
+    return st;
+}
+
+std::size_t entries(MDB_txn* txn, MDB_dbi dbi) {
+    MDB_stat st{};
+    check(mdb_stat(txn, dbi, &st), "mdb_stat");
+    return st.ms_entries;
+}
+
 Cursor::Cursor(MDB_txn* txn, MDB_dbi dbi) { check(mdb_cursor_open(txn, dbi, &cursor_), "mdb_cursor_open"); }
 Cursor::~Cursor() {
     if (cursor_) mdb_cursor_close(cursor_);
@@ -49,6 +67,10 @@ bool Cursor::get(MDB_val& key, MDB_val& data, MDB_cursor_op op) {
     if (rc == MDB_NOTFOUND) return false;
     check(rc, "mdb_cursor_get");
     return true;
+}
+
+void Cursor::put(MDB_val& key, MDB_val& data, unsigned flags) {
+    check(mdb_cursor_put(cursor_, &key, &data, flags), "mdb_cursor_put");
 }
 
 }  // namespace deskgate::lmdb

@@ -67,6 +67,12 @@ MDB_dbi open_dbi(MDB_txn* txn, const char* name, unsigned flags);
 // The map size this process currently uses (mdb_env_info).
 std::size_t map_size(MDB_env* env);
 
+// mdb_env_info / mdb_env_stat, checked.
+MDB_envinfo env_info(MDB_env* env);
+MDB_stat env_stat(MDB_env* env);
+// Entries in a database (mdb_stat).
+std::size_t entries(MDB_txn* txn, MDB_dbi dbi);
+
 class Cursor {
 public:
     Cursor(MDB_txn* txn, MDB_dbi dbi);
@@ -75,6 +81,8 @@ public:
     Cursor& operator=(const Cursor&) = delete;
     // MDB_cursor_get; false on MDB_NOTFOUND.
     bool get(MDB_val& key, MDB_val& data, MDB_cursor_op op);
+    // mdb_cursor_put (e.g. MDB_CURRENT: replace the value at the cursor).
+    void put(MDB_val& key, MDB_val& data, unsigned flags);
 
 private:
     MDB_cursor* cursor_ = nullptr;

@@ -2,13 +2,20 @@
 // format byte so later schema versions can migrate them; keys are big-endian.
 #include "core/store.hpp"
 
+#include <fcntl.h>
 #include <glib.h>
 #include <lmdb.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <mutex>
 #include <shared_mutex>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -289,8 +296,26 @@ OutboxItem decode_outbox(std::string_view bytes) {
 
 struct Dbis {
     MDB_dbi meta = 0, tickets = 0, entries = 0, raw = 0, msgids = 0, sequences = 0, contacts = 0,
-            outbox = 0, generated = 0;
+            outbox = 0, generated = 0, stats = 0;
+    bool has_stats = false;  // false only for a read-only open of a schema-1 store
 };
+
+std::string u64_value(std::uint64_t v) {
+    std::string out;
+    codec::put_be64(out, v);
+    return out;
+}
+
+// The counters in `stats`, sorted by name (LMDB's key order).
+std::vector<std::pair<std::string, std::uint64_t>> read_counters(MDB_txn* txn, const Dbis& db) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    if (!db.has_stats) return out;
+    lmdb::Cursor c(txn, db.stats);
+    MDB_val k{}, d{};
+    for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT)
+        out.emplace_back(std::string(lmdb::view(k)), codec::get_be64(lmdb::view(d), 0));
+    return out;
+}
 
 class ReadTxnImpl : public ReadTxn {
 public:
@@ -392,6 +417,10 @@ public:
         return out;
     }
 
+    std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override {
+        return read_counters(txn_, db_);
+    }
+
 protected:
     std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const {
         MDB_val k = lmdb::val(key), d{};
@@ -426,6 +455,20 @@ public:
     std::optional<OutboxItem> outbox_item(std::uint64_t id) const override { return read_.outbox_item(id); }
     std::size_t generated_since(std::string_view a, std::int64_t since) const override {
         return read_.generated_since(a, since);
+    }
+    std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override {
+        return read_.verdict_counts();
+    }
+
+    void count_verdict(std::string_view name, std::uint64_t n) override {
+        if (!db_.has_stats) throw std::logic_error("the store has no stats database");
+        const std::string key = key_text(name);
+        std::uint64_t value = 0;
+        MDB_val k = lmdb::val(key), d{};
+        const int rc = mdb_get(txn_, db_.stats, &k, &d);
+        if (rc == MDB_SUCCESS) value = codec::get_be64(lmdb::view(d), 0);
+        else if (rc != MDB_NOTFOUND) lmdb::check(rc, "mdb_get");
+        put(db_.stats, key, u64_value(value + n));
     }
 
     void note_generated(std::string_view address, std::int64_t now) override {
@@ -592,6 +635,139 @@ private:
     std::mutex gate_;
 };
 
+// Schema 1 -> 2, inside the open's write transaction: creates `stats`, seeds it from what the
+// store holds, re-encodes every ticket in the current record format. The seeds are exact
+// counts of stored records, not guesses: "new-ticket" = tickets (only delivered mail opens
+// one), "appended" = message entries after a ticket's first, "note" = note entries,
+// "referral" = referral entries, "redirected" = outbox items of kind "redirect". They count
+// one per stored mail, where the engine counts one per recipient (two recipients of one queue
+// in one mail: 1 seeded, 2 counted). Verdicts that store nothing (duplicate, refused, too-big,
+// loop, discarded, ...) start at 0. meta "stats_seeded_from" = u32 1 marks the seeding.
+Migration migrate_to_2(MDB_txn* txn, Dbis& db) {
+    Migration m;
+    m.from = 1;
+    m.to = 2;
+    db.stats = lmdb::open_dbi(txn, "stats", MDB_CREATE);
+    db.has_stats = true;
+    std::uint64_t tickets = 0, appended = 0, notes = 0, referrals = 0, redirects = 0;
+    {
+        lmdb::Cursor c(txn, db.tickets);
+        MDB_val k{}, d{};
+        for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT) {
+            const std::string current = encode(decode_ticket(lmdb::view(d)));
+            MDB_val nv = lmdb::val(current);
+            c.put(k, nv, MDB_CURRENT);
+            ++tickets;
+        }
+    }
+    {
+        lmdb::Cursor c(txn, db.entries);
+        MDB_val k{}, d{};
+        for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT) {
+            const TicketEntry e = decode_entry(lmdb::view(d));
+            if (e.kind == EntryKind::Note) ++notes;
+            else if (e.kind == EntryKind::Referral) ++referrals;
+            else if (e.index > 0) ++appended;
+        }
+    }
+    {
+        lmdb::Cursor c(txn, db.outbox);
+        MDB_val k{}, d{};
+        for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT)
+            if (decode_outbox(lmdb::view(d)).kind == "redirect") ++redirects;
+    }
+    m.tickets_reencoded = tickets;
+    const std::pair<const char*, std::uint64_t> seeds[] = {
+        {"new-ticket", tickets}, {"appended", appended}, {"note", notes}, {"referral", referrals},
+        {"redirected", redirects}};
+    for (const auto& [name, value] : seeds) {
+        if (value == 0) continue;
+        MDB_val k = lmdb::val(name), v{};
+        const std::string bytes = u64_value(value);
+        v = lmdb::val(bytes);
+        lmdb::check(mdb_put(txn, db.stats, &k, &v, 0), "mdb_put stats");
+        m.seeded.emplace_back(name, value);
+    }
+    std::sort(m.seeded.begin(), m.seeded.end());
+    Writer w;
+    w.u32(1);
+    MDB_val k = lmdb::val("stats_seeded_from"), v = lmdb::val(w.data());
+    lmdb::check(mdb_put(txn, db.meta, &k, &v, 0), "mdb_put meta");
+    return m;
+}
+
+// A file descriptor, closed on destruction.
+class Fd {
+public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        if (this != &o) {
+            if (fd_ >= 0) ::close(fd_);
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+    // Closes now and reports the result (a failed close after writing can mean lost data).
+    int close() {
+        const int fd = std::exchange(fd_, -1);
+        return fd >= 0 ? ::close(fd) : 0;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+std::string errno_text(std::string_view what, const std::filesystem::path& p) {
+    return fmt::format("{} {}: {}", what, p.string(), std::strerror(errno));
+}
+
+// fsync of a file or directory by path; an error text, or nullopt.
+std::optional<std::string> fsync_path(const std::filesystem::path& p) {
+    Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno_text("open", p);
+    if (::fsync(fd.get()) != 0) return errno_text("fsync", p);
+    return std::nullopt;
+}
+
+// Tries a write lock on byte 0 of an open lock.mdb: LMDB keeps a shared fcntl lock there while
+// an environment is open (mdb_env_excl_lock / mdb_env_share_locks), so a write lock is granted
+// only when no process has it open. An open-file-description lock (Linux) conflicts with those
+// classic locks, also ones of this process, and is not dropped when this process closes some
+// other descriptor of the file. 1 locked, 0 busy, -1 error (errno).
+int try_write_lock(int fd) {
+    struct flock fl;
+    std::memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 1;
+#ifdef F_OFD_SETLK
+    const int cmd = F_OFD_SETLK;
+#else
+    const int cmd = F_SETLK;
+#endif
+    int rc;
+    do rc = ::fcntl(fd, cmd, &fl);
+    while (rc != 0 && errno == EINTR);
+    if (rc == 0) return 1;
+    return errno == EAGAIN || errno == EACCES ? 0 : -1;
+}
+
+std::string utc_stamp(std::int64_t now) {
+    const std::time_t t = static_cast<std::time_t>(now);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
 }  // namespace
 
 struct Store::Impl {
@@ -600,6 +776,8 @@ struct Store::Impl {
     std::filesystem::path path;
     bool read_only = false;
     std::uint64_t map_size = 0;
+    std::uint32_t schema = 0;
+    std::optional<Migration> migration;
     mutable ResizeLock resize;
 
     void refresh_map_size() { map_size = lmdb::map_size(env.get()); }
@@ -619,7 +797,120 @@ struct Store::Impl {
         lmdb::check(mdb_env_set_mapsize(env.get(), map_size * 2), "mdb_env_set_mapsize");
         refresh_map_size();
     }
+
+    // Runs fn with a raw read-only transaction, adopting a map another process grew.
+    void raw_read(const std::function<void(MDB_txn*)>& fn) const {
+        for (int attempt = 0;; ++attempt) {
+            try {
+                ResizeLock::Shared lock(resize);
+                lmdb::Txn txn(env.get(), MDB_RDONLY);
+                fn(txn.get());
+                return;
+            } catch (const lmdb::Error& e) {
+                if (e.code() != MDB_MAP_RESIZED || attempt >= 8) throw;
+            }
+            const_cast<Impl*>(this)->adopt_new_size();
+        }
+    }
+
+    // mdb_env_copyfd2 into fd (from offset 0), again from scratch if the map was resized.
+    void copy_to(int fd, unsigned flags) const {
+        for (int attempt = 0;; ++attempt) {
+            int rc;
+            {
+                ResizeLock::Shared lock(resize);
+                rc = mdb_env_copyfd2(env.get(), fd, flags);
+            }
+            if (rc == MDB_SUCCESS) return;
+            if (rc != MDB_MAP_RESIZED || attempt >= 8) throw lmdb::Error(rc, "mdb_env_copyfd2");
+            const_cast<Impl*>(this)->adopt_new_size();
+            if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0)
+                throw std::system_error(errno, std::generic_category(), "truncating the copy");
+        }
+    }
+
+    // Opens the databases and checks (or writes, or migrates) the schema in one transaction;
+    // an error text for the caller, or nullopt.
+    std::optional<std::string> open_databases(bool read_only);
 };
+
+std::optional<std::string> Store::Impl::open_databases(bool ro) {
+    MDB_env* e = env.get();
+    // Another process may have grown the map since we read its size: adopt and retry.
+    auto begin = [&]() -> lmdb::Txn {
+        for (int attempt = 0;; ++attempt) {
+            try {
+                return lmdb::Txn(e, ro ? MDB_RDONLY : 0u);
+            } catch (const lmdb::Error& err) {
+                if (err.code() != MDB_MAP_RESIZED || attempt >= 8) throw;
+                lmdb::check(mdb_env_set_mapsize(e, 0), "mdb_env_set_mapsize");
+                refresh_map_size();
+            }
+        }
+    };
+    // A write transaction: a second process opening an old store waits here while the first
+    // migrates, then reads the new schema and does nothing.
+    lmdb::Txn txn = begin();
+    const unsigned create = ro ? 0u : MDB_CREATE;
+    auto open_db = [&](const char* name, unsigned extra) {
+        return lmdb::open_dbi(txn.get(), name, create | extra);
+    };
+    Dbis d;
+    d.meta = open_db("meta", 0);
+    d.tickets = open_db("tickets", 0);
+    d.entries = open_db("entries", 0);
+    d.raw = open_db("raw", 0);
+    d.msgids = open_db("msgids", MDB_DUPSORT);
+    d.sequences = open_db("sequences", 0);
+    d.contacts = open_db("contacts", 0);
+    d.outbox = open_db("outbox", 0);
+    d.generated = open_db("generated", 0);
+
+    auto write_schema = [&](std::uint32_t version) {
+        Writer w;
+        w.u32(version);
+        MDB_val k = lmdb::val("schema"), v = lmdb::val(w.data());
+        lmdb::check(mdb_put(txn.get(), d.meta, &k, &v, 0), "mdb_put schema");
+    };
+    MDB_val k = lmdb::val("schema"), v{};
+    const int rc = mdb_get(txn.get(), d.meta, &k, &v);
+    std::uint32_t version = kSchemaVersion;
+    if (rc == MDB_NOTFOUND) {
+        if (ro) return "store has no schema version";
+        write_schema(kSchemaVersion);  // a new store
+    } else {
+        lmdb::check(rc, "mdb_get schema");
+        Reader r(lmdb::view(v));
+        version = r.u32();
+        if (version > kSchemaVersion)
+            return fmt::format("store has schema {}, newer than this build (schema {}); use the deskgate "
+                               "version that wrote it (there is no downgrade)",
+                               version, kSchemaVersion);
+        if (version == 0) return "corrupt store: schema version 0";
+    }
+    if (version < kSchemaVersion && ro) {
+        if (version < kOldestReadableSchema)
+            return fmt::format("store has schema {}; start deskgate-lmtpd or run any deskgate write "
+                               "command once to migrate it to schema {}",
+                               version, kSchemaVersion);
+        // Read as it is: every record format still decodes; `stats` comes with the migration.
+    } else if (version < kSchemaVersion) {
+        std::optional<Migration> done;
+        if (version < 2) done = migrate_to_2(txn.get(), d);
+        done->from = version;
+        write_schema(kSchemaVersion);
+        version = kSchemaVersion;
+        migration = std::move(done);
+    }
+    if (version >= 2 && !d.has_stats) {
+        d.stats = lmdb::open_dbi(txn.get(), "stats", create);
+        d.has_stats = true;
+    }
+    txn.commit();
+    dbis = d;
+    schema = version;
+    return std::nullopt;
+}
 
 std::variant<Store, StoreError> Store::open(const Options& options) {
     auto impl = std::make_unique<Impl>();
@@ -651,51 +942,17 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
             lmdb::check(mdb_env_set_mapsize(env, options.initial_map_size), "mdb_env_set_mapsize");
         impl->refresh_map_size();
 
-        // Another process may have grown the map since we read its size: adopt and retry.
-        auto begin = [&]() -> lmdb::Txn {
-            for (int attempt = 0;; ++attempt) {
-                try {
-                    return lmdb::Txn(env, options.read_only ? MDB_RDONLY : 0u);
-                } catch (const lmdb::Error& e) {
-                    if (e.code() != MDB_MAP_RESIZED || attempt >= 8) throw;
-                    lmdb::check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize");
-                    impl->refresh_map_size();
-                }
+        // A migration may need more room than the map has: grow it and run the whole
+        // transaction again.
+        for (int attempt = 0;; ++attempt) {
+            try {
+                if (auto error = impl->open_databases(options.read_only)) return fail(*error);
+                break;
+            } catch (const lmdb::Error& e) {
+                if (e.code() != MDB_MAP_FULL || options.read_only || attempt >= 16) throw;
+                impl->migration.reset();
+                impl->grow(impl->map_size);
             }
-        };
-        lmdb::Txn txn = begin();
-        const unsigned create = options.read_only ? 0u : MDB_CREATE;
-        auto open_db = [&](const char* name, unsigned extra) {
-            return lmdb::open_dbi(txn.get(), name, create | extra);
-        };
-        Dbis& d = impl->dbis;
-        d.meta = open_db("meta", 0);
-        d.tickets = open_db("tickets", 0);
-        d.entries = open_db("entries", 0);
-        d.raw = open_db("raw", 0);
-        d.msgids = open_db("msgids", MDB_DUPSORT);
-        d.sequences = open_db("sequences", 0);
-        d.contacts = open_db("contacts", 0);
-        d.outbox = open_db("outbox", 0);
-        d.generated = open_db("generated", 0);
-
-        MDB_val k = lmdb::val("schema"), v{};
-        const int rc = mdb_get(txn.get(), d.meta, &k, &v);
-        if (rc == MDB_NOTFOUND) {
-            if (options.read_only) return fail("store has no schema version");
-            Writer w;
-            w.u32(kSchemaVersion);
-            MDB_val nv = lmdb::val(w.data());
-            lmdb::check(mdb_put(txn.get(), d.meta, &k, &nv, 0), "mdb_put schema");
-            txn.commit();
-        } else {
-            lmdb::check(rc, "mdb_get schema");
-            Reader r(lmdb::view(v));
-            const std::uint32_t version = r.u32();
-            if (version != kSchemaVersion)
-                return fail(fmt::format("store schema version {}, this build expects {}", version,
-                                        kSchemaVersion));
-            txn.commit();
         }
     } catch (const std::exception& e) {
         return fail(e.what());
@@ -710,6 +967,226 @@ Store::~Store() = default;
 
 const std::filesystem::path& Store::path() const { return impl_->path; }
 std::uint64_t Store::map_size() const { return impl_->map_size; }
+
+std::uint32_t Store::schema() const { return impl_->schema; }
+const std::optional<Migration>& Store::migration() const { return impl_->migration; }
+
+std::variant<StoreUsage, StoreError> Store::usage() const {
+    try {
+        StoreUsage u;
+        std::error_code ec;
+        u.file_bytes = std::filesystem::file_size(impl_->path / "data.mdb", ec);
+        if (ec) u.file_bytes = 0;
+        impl_->raw_read([&](MDB_txn* txn) {
+            const MDB_envinfo info = lmdb::env_info(impl_->env.get());
+            const MDB_stat st = lmdb::env_stat(impl_->env.get());
+            u.map_size = info.me_mapsize;
+            u.page_size = st.ms_psize;
+            u.pages_used = info.me_last_pgno + 1;
+            u.free_pages = 0;
+            // The freelist (database 0): each record is a page-number list, its count first
+            // (as mdb_stat -f reads it).
+            lmdb::Cursor c(txn, 0);
+            MDB_val k{}, d{};
+            for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT) {
+                if (d.mv_size < sizeof(std::size_t)) continue;
+                std::size_t n = 0;
+                std::memcpy(&n, d.mv_data, sizeof n);
+                u.free_pages += n;
+            }
+        });
+        return u;
+    } catch (const std::exception& e) {
+        return error_from(e, impl_->path);
+    }
+}
+
+std::variant<BackupResult, StoreError> Store::backup(const std::filesystem::path& dest) const {
+    namespace fs = std::filesystem;
+    auto fail = [&](const std::string& what) {
+        return StoreError{fmt::format("backup to {}: {}", dest.string(), what), false, false};
+    };
+    try {
+        std::error_code ec;
+        if (fs::exists(dest, ec)) {
+            if (!fs::is_directory(dest, ec)) return fail("exists and is not a directory");
+            if (!fs::is_empty(dest, ec)) return fail("exists and is not empty");
+        } else if (!fs::create_directory(dest, ec)) {
+            return fail("cannot create the directory: " + ec.message());
+        }
+        const fs::path file = dest / "data.mdb";
+        {
+            Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660));
+            if (!fd) return fail(errno_text("open", file));
+            impl_->copy_to(fd.get(), MDB_CP_COMPACT);
+            if (::fsync(fd.get()) != 0) return fail(errno_text("fsync", file));
+            if (fd.close() != 0) return fail(errno_text("close", file));
+        }
+        if (auto e = fsync_path(dest)) return fail(*e);
+        if (auto e = fsync_path(fs::absolute(dest).parent_path())) return fail(*e);
+
+        // Read the copy back: it opens, has a schema, every ticket decodes, and the entries
+        // the tickets count are all there.
+        BackupResult result;
+        {
+            auto opened = Store::open(Options{dest, 1ull << 20, true});
+            if (auto* err = std::get_if<StoreError>(&opened)) return fail("the copy does not open: " + err->message);
+            const Store& copy = std::get<Store>(opened);
+            result.schema = copy.schema();
+            std::uint64_t counted = 0, stored = 0;
+            copy.impl_->raw_read([&](MDB_txn* txn) {
+                ReadTxnImpl view(txn, copy.impl_->dbis);
+                counted = 0;
+                const auto tickets = view.tickets({});
+                for (const Ticket& t : tickets) counted += t.entry_count;
+                result.tickets = tickets.size();
+                stored = lmdb::entries(txn, copy.impl_->dbis.entries);
+            });
+            if (counted != stored)
+                return fail(fmt::format("the copy is inconsistent: tickets count {} entries, {} stored", counted, stored));
+        }
+        fs::remove(dest / "lock.mdb", ec);  // made by the read-back; the backup is data.mdb alone
+        result.bytes = fs::file_size(file, ec);
+        return result;
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+}
+
+bool Store::in_use(const std::filesystem::path& dir) {
+    Fd fd(::open((dir / "lock.mdb").c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd) return errno != ENOENT;  // no lock file: never opened; unreadable: assume in use
+    return try_write_lock(fd.get()) != 1;  // closing fd drops the probe lock
+}
+
+std::variant<RestoreResult, RestoreError> Store::restore(const std::filesystem::path& source,
+                                                         const std::filesystem::path& target, bool force,
+                                                         std::int64_t now) {
+    namespace fs = std::filesystem;
+    using Kind = RestoreError::Kind;
+    auto error = [](Kind kind, std::string text) { return RestoreError{kind, std::move(text)}; };
+    const std::string in_use_text = fmt::format(
+        "the store {} is in use (stop deskgate-lmtpd and deskgate-milter first)", target.string());
+    try {
+        std::error_code ec;
+        // 1. The source: a store that opens read-only with a schema this build reads.
+        if (!fs::exists(source / "data.mdb", ec))
+            return error(Kind::BadSource, fmt::format("no store in {} (data.mdb missing)", source.string()));
+        if (fs::exists(target, ec) && fs::equivalent(source, target, ec))
+            return error(Kind::BadSource, "the source is the target store itself");
+        RestoreResult result;
+        std::optional<Store> src;
+        // However this ends: the source closed, and left without the lock.mdb its open made.
+        struct SourceGuard {
+            std::optional<Store>& store;
+            fs::path lock;
+            bool existed;
+            ~SourceGuard() {
+                store.reset();
+                std::error_code ignored;
+                if (!existed) fs::remove(lock, ignored);
+            }
+        } guard{src, source / "lock.mdb", fs::exists(source / "lock.mdb", ec)};
+        {
+            auto opened = Store::open(Options{source, 1ull << 20, true});
+            if (auto* err = std::get_if<StoreError>(&opened)) return error(Kind::BadSource, err->message);
+            src.emplace(std::move(std::get<Store>(opened)));
+        }
+        result.schema = src->schema();
+        if (auto err = src->read([&](const ReadTxn& txn) { result.tickets = txn.tickets({}).size(); }))
+            return error(Kind::BadSource, err->message);
+
+        // 2. The target: nobody may have it open; a store with data in it only with force.
+        const bool target_exists = fs::is_directory(target, ec);
+        if (fs::exists(target, ec) && !target_exists)
+            return error(Kind::Failed, fmt::format("{} exists and is not a directory", target.string()));
+        if (target_exists && in_use(target)) return error(Kind::InUse, in_use_text);
+        const bool has_store = target_exists && fs::exists(target / "data.mdb", ec);
+        if (has_store && !force) {
+            // Open it here (and close it again) before taking the lock: LMDB's own lock of a
+            // Store of this process would wait for ours.
+            std::string what;
+            auto opened = Store::open(Options{target, 1ull << 20, true});
+            if (auto* err = std::get_if<StoreError>(&opened)) {
+                what = "a store that does not open (" + err->message + ")";
+            } else {
+                std::size_t records = 0;
+                std::get<Store>(opened).impl_->raw_read([&](MDB_txn* txn) {
+                    const Dbis& db = std::get<Store>(opened).impl_->dbis;
+                    records = lmdb::entries(txn, db.tickets) + lmdb::entries(txn, db.raw) +
+                              lmdb::entries(txn, db.outbox) + lmdb::entries(txn, db.contacts);
+                });
+                if (records > 0) what = "a store with data";
+            }
+            if (!what.empty())
+                return error(Kind::NotEmpty, fmt::format("{} holds {}; use --force to replace it (it is kept as "
+                                                         "{}.before-restore-<time>)",
+                                                         target.string(), what, target.string()));
+        }
+
+        // 3. Hold the write lock on target/lock.mdb from here to the swap: an opener meanwhile
+        // waits in LMDB for it, and finds the old lock file emptied (it fails instead of using a
+        // stale lock file with the new data).
+        Fd lock;
+        if (target_exists) {
+            lock = Fd(::open((target / "lock.mdb").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0660));
+            if (!lock) return error(Kind::Failed, errno_text("open", target / "lock.mdb"));
+            const int got = try_write_lock(lock.get());
+            if (got == 0) return error(Kind::InUse, in_use_text);
+            if (got < 0) return error(Kind::Failed, errno_text("locking", target / "lock.mdb"));
+        }
+
+        // 4. The copy, beside the target (same file system, so the rename is atomic).
+        const fs::path parent = fs::absolute(target).parent_path();
+        fs::create_directories(parent, ec);
+        std::string tmpl = (parent / ("." + target.filename().string() + ".restore-XXXXXX")).string();
+        if (!::mkdtemp(tmpl.data())) return error(Kind::Failed, errno_text("mkdtemp", tmpl));
+        const fs::path tmp = tmpl;
+        auto cleanup = [&] { fs::remove_all(tmp, ec); };
+        {
+            const fs::path file = tmp / "data.mdb";
+            Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660));
+            if (!fd) return cleanup(), error(Kind::Failed, errno_text("open", file));
+            src->impl_->copy_to(fd.get(), 0);
+            if (::fsync(fd.get()) != 0) return cleanup(), error(Kind::Failed, errno_text("fsync", file));
+            if (fd.close() != 0) return cleanup(), error(Kind::Failed, errno_text("close", file));
+            result.bytes = fs::file_size(file, ec);
+        }
+        if (auto e = fsync_path(tmp)) return cleanup(), error(Kind::Failed, *e);
+        src.reset();
+
+        // 5. The swap: the old store aside (or an empty directory away), the copy into place.
+        if (target_exists) {
+            bool keep = has_store;
+            for (const auto& entry : fs::directory_iterator(target))
+                if (entry.path().filename() != "lock.mdb") keep = true;
+            if (::ftruncate(lock.get(), 0) != 0)
+                return cleanup(), error(Kind::Failed, errno_text("truncating", target / "lock.mdb"));
+            if (keep) {
+                fs::path previous = target.string() + ".before-restore-" + utc_stamp(now);
+                for (int n = 2; fs::exists(previous, ec); ++n)
+                    previous = target.string() + ".before-restore-" + utc_stamp(now) + "-" + std::to_string(n);
+                if (::rename(target.c_str(), previous.c_str()) != 0)
+                    return cleanup(), error(Kind::Failed, errno_text("rename", target));
+                result.previous = previous;
+            } else {
+                fs::remove(target / "lock.mdb", ec);
+                if (::rmdir(target.c_str()) != 0) return cleanup(), error(Kind::Failed, errno_text("rmdir", target));
+            }
+        }
+        if (::rename(tmp.c_str(), target.c_str()) != 0) {
+            const std::string why = errno_text("rename", tmp);
+            if (!result.previous.empty()) ::rename(result.previous.c_str(), target.c_str());  // put it back
+            cleanup();
+            return error(Kind::Failed, why);
+        }
+        if (auto e = fsync_path(parent)) return error(Kind::Failed, *e);
+        return result;  // the lock goes with `lock`, after the swap
+    } catch (const std::exception& e) {
+        return error(Kind::Failed, e.what());
+    }
+}
+
 
 std::optional<StoreError> Store::read(const std::function<void(const ReadTxn&)>& fn) const {
     for (int attempt = 0; attempt < 8; ++attempt) {

@@ -10,7 +10,13 @@ namespace deskgate::lmtp {
 using namespace deskgate::log;
 
 Committer::Committer(Store& store, std::size_t max_batch, std::size_t max_batch_bytes)
-    : store_(store), max_batch_(max_batch), max_batch_bytes_(max_batch_bytes), thread_([this] { run(); }) {}
+    : store_(store), max_batch_(max_batch), max_batch_bytes_(max_batch_bytes), thread_([this] { run(); }) {
+    // Store::open migrated an older store: the store's single writer says so once.
+    if (const auto& m = store_.migration())
+        log_info("store {} migrated from schema {} to {} ({} ticket(s) re-encoded, verdict counters seeded "
+                 "from the stored data)",
+                 store_.path().string(), m->from, m->to, m->tickets_reencoded);
+}
 
 Committer::~Committer() { stop(); }
 

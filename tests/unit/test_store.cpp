@@ -14,6 +14,8 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "core/store.hpp"
 #include "test_support.hpp"
 
@@ -385,11 +387,13 @@ TEST_CASE("the map grows by itself when full") {
 TEST_CASE("schema version mismatch and missing stores are errors, not crashes") {
     TempDir dir;
     { Store s = open_store(dir.path() / "s"); }
-    std::string v2("\x02\0\0\0", 4);
-    raw_put(dir.path() / "s", "meta", "schema", v2);
+    std::string newer(4, '\0');
+    newer[0] = static_cast<char>(kSchemaVersion + 1);
+    raw_put(dir.path() / "s", "meta", "schema", newer);
     auto s = Store::open(Store::Options{dir.path() / "s", 1ull << 20, false});
     REQUIRE(std::holds_alternative<StoreError>(s));
-    CHECK(std::get<StoreError>(s).message.find("schema version 2, this build expects 1") != std::string::npos);
+    CHECK(std::get<StoreError>(s).message.find(fmt::format("store has schema {}, newer than this build (schema {})",
+                                                           kSchemaVersion + 1, kSchemaVersion)) != std::string::npos);
     CHECK_FALSE(std::get<StoreError>(s).temporary);
 
     auto missing = Store::open(Store::Options{dir.path() / "nothing", 1ull << 20, true});
