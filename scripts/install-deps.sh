@@ -12,6 +12,12 @@ packages=(
   # tests: a real Postfix (smtp-source / smtp-sink load tools too), swaks, and Dovecot's LMTP
   # server as the benchmark peer
   doctest-dev lmdb-utils python3 postfix swaks dovecot-lmtpd
+  # the Debian package: dpkg-shlibdeps (CPack's Depends), lintian and what its checks run
+  # (file, man), systemd-analyze verify, adduser for the maintainer scripts
+  dpkg-dev file man-db lintian systemd adduser
+  # the sendmail hookup without sendmail (it conflicts with postfix): its m4 macros to build
+  # a sendmail.cf from `deskgate sendmail-config`, and miltertest to play sendmail's side
+  sendmail-cf miltertest
 )
 
 missing=()
