@@ -1,6 +1,5 @@
 // cmd_close.cpp - `deskgate close TICKET [--now UNIX]`: closes a ticket; with the queue's
 // close_summary the requester gets the correspondence through the outbox.
-#include <chrono>
 
 #include <fmt/format.h>
 
@@ -23,9 +22,9 @@ int cmd_close(const Args& args) {
     if (!config) return kExitFailure;
     auto store = open_store_or_report(store_path(args, &*config), false);
     if (!store) return kExitFailure;
-    std::int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto n = args.option("now")) now = std::atoll(n->c_str());
+    const auto clock = now_or_report(args);
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
     const Engine engine(*config);
     std::optional<std::string> result;
     if (auto err = store->write([&](WriteTxn& txn) { result = engine.close(txn, *key, now); })) {

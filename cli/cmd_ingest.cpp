@@ -1,6 +1,5 @@
 // cmd_ingest.cpp - `deskgate ingest FILE --to ADDR... [--from ADDR] [--dry-run] [--json]`:
 // the engine's whole decision for one message, stored unless --dry-run.
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -46,19 +45,9 @@ int cmd_ingest(const Args& args) {
     auto store = open_store_or_report(store_path(args, &*config), false);
     if (!store) return kExitFailure;
 
-    std::int64_t now = 0;
-    if (auto n = args.option("now")) {
-        try {
-            now = std::stoll(*n);
-        } catch (const std::exception&) {
-            fmt::print(stderr, "deskgate: --now expects Unix seconds, got '{}'\n", *n);
-            return kExitUsage;
-        }
-    } else {
-        now = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-    }
+    const auto clock = now_or_report(args);
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
 
     Envelope envelope;
     envelope.recipients = args.all("to");

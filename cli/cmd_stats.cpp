@@ -2,7 +2,6 @@
 // the verdict counters (schema 2 `stats`), tickets per queue and status, the store's size
 // (file, map, pages) and the outbox depth with the age of the oldest pending item. Read-only:
 // safe while the daemons run, and on a backup (`--store BACKUP`).
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -69,16 +68,9 @@ int cmd_stats(const Args& args) {
         config = load_or_report(cpath);
         if (!config && (args.option("config") || !args.option("store"))) return kExitFailure;
     }
-    std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto n = args.option("now")) {
-        try {
-            now = std::stoll(*n);
-        } catch (const std::exception&) {
-            fmt::print(stderr, "deskgate: --now expects seconds since 1970, got '{}'\n", *n);
-            return kExitUsage;
-        }
-    }
+    const auto clock = now_or_report(args);
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
     const std::string path = store_path(args, config ? &*config : nullptr);
     auto store = open_store_or_report(path, true);
     if (!store) return kExitFailure;

@@ -1,7 +1,6 @@
 // cmd_tickets.cpp - reading the store: `deskgate tickets`, `deskgate show TICKET`,
 // `deskgate raw TICKET [INDEX]` (the raw bytes exactly as received).
 #include <cstdio>
-#include <ctime>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -45,15 +44,9 @@ int cmd_tickets(const Args& args) {
     std::optional<Config> config;
     const View* view = nullptr;
     const Staff* as = nullptr;
-    std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-    if (auto n = args.option("now")) {
-        try {
-            now = std::stoll(*n);
-        } catch (const std::exception&) {
-            fmt::print(stderr, "deskgate: --now expects Unix seconds, got '{}'\n", *n);
-            return kExitUsage;
-        }
-    }
+    const auto clock = now_or_report(args);
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
     if (args.option("view") || args.option("as")) {
         config = load_or_report(config_path(args));
         if (!config) return kExitFailure;

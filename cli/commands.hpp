@@ -23,6 +23,9 @@ std::string config_path(const Args& args);
 std::optional<Config> load_or_report(const std::string& path);
 // --store, else the config's store path.
 std::string store_path(const Args& args, const Config* config);
+// --now UNIX (scripts and tests pin the clock with it), else the system clock; nullopt after
+// printing a usage error for a value that is not a number.
+std::optional<std::int64_t> now_or_report(const Args& args);
 // Opens the store; prints the error to stderr and returns nullopt on failure.
 std::optional<Store> open_store_or_report(const std::string& path, bool read_only);
 

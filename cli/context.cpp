@@ -1,4 +1,6 @@
 // context.cpp - what several commands share: finding and loading the config, opening the store.
+#include <charconv>
+#include <chrono>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -24,6 +26,20 @@ std::optional<Config> load_or_report(const std::string& path) {
 std::string store_path(const Args& args, const Config* config) {
     if (auto p = args.option("store")) return *p;
     return config ? config->global.store_path : std::string();
+}
+
+std::optional<std::int64_t> now_or_report(const Args& args) {
+    auto n = args.option("now");
+    if (!n)
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(n->data(), n->data() + n->size(), value);
+    if (ec != std::errc() || end != n->data() + n->size()) {
+        fmt::print(stderr, "deskgate: --now expects Unix seconds, got '{}'\n", *n);
+        return std::nullopt;
+    }
+    return value;
 }
 
 std::optional<Store> open_store_or_report(const std::string& path, bool read_only) {
