@@ -18,13 +18,13 @@ int cmd_close(const Args& args) {
         fmt::print(stderr, "deskgate: '{}' is not a ticket number (QUEUE-SEQ, e.g. 10-42)\n", args.positional[0]);
         return kExitUsage;
     }
+    const auto clock = now_or_report(args);  // usage errors before anything is opened
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
     auto config = load_or_report(config_path(args));
     if (!config) return kExitFailure;
     auto store = open_store_or_report(store_path(args, &*config), false);
     if (!store) return kExitFailure;
-    const auto clock = now_or_report(args);
-    if (!clock) return kExitUsage;
-    const std::int64_t now = *clock;
     const Engine engine(*config);
     std::optional<std::string> result;
     if (auto err = store->write([&](WriteTxn& txn) { result = engine.close(txn, *key, now); })) {

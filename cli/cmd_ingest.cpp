@@ -39,15 +39,14 @@ int cmd_ingest(const Args& args) {
         fmt::print(stderr, "deskgate: cannot read {}\n", args.positional[0]);
         return kExitFailure;
     }
+    const auto clock = now_or_report(args);  // usage errors before anything is opened
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
     auto config = load_or_report(config_path(args));
     if (!config) return kExitFailure;
     const bool dry_run = args.flag("dry-run");
     auto store = open_store_or_report(store_path(args, &*config), false);
     if (!store) return kExitFailure;
-
-    const auto clock = now_or_report(args);
-    if (!clock) return kExitUsage;
-    const std::int64_t now = *clock;
 
     Envelope envelope;
     envelope.recipients = args.all("to");

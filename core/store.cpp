@@ -912,6 +912,21 @@ std::optional<std::string> Store::Impl::open_databases(bool ro) {
     return std::nullopt;
 }
 
+namespace {
+
+// Run as root (an admin's `deskgate ingest` before the daemons ever ran), a new store must
+// still belong to the user the daemons run as: files created in a directory take that
+// directory's owner. Not root: the files are ours anyway.
+void adopt_owner(const std::filesystem::path& path, const std::filesystem::path& owner_of) {
+    if (::geteuid() != 0) return;
+    struct stat dir{}, file{};
+    if (::stat(owner_of.c_str(), &dir) != 0 || ::lstat(path.c_str(), &file) != 0) return;
+    if (file.st_uid != dir.st_uid || file.st_gid != dir.st_gid)
+        (void)::lchown(path.c_str(), dir.st_uid, dir.st_gid);
+}
+
+}  // namespace
+
 std::variant<Store, StoreError> Store::open(const Options& options) {
     auto impl = std::make_unique<Impl>();
     impl->path = options.path;
@@ -925,8 +940,9 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
             if (!std::filesystem::exists(options.path / "data.mdb", ec))
                 return fail("no store here (data.mdb missing)");
         } else {
-            std::filesystem::create_directories(options.path, ec);
+            const bool created = std::filesystem::create_directories(options.path, ec);
             if (ec) return fail("cannot create directory: " + ec.message());
+            if (created && options.path.has_parent_path()) adopt_owner(options.path, options.path.parent_path());
         }
         MDB_env* env = impl->env.get();
         lmdb::check(mdb_env_set_maxdbs(env, 16), "mdb_env_set_maxdbs");
@@ -938,6 +954,7 @@ std::variant<Store, StoreError> Store::open(const Options& options) {
             lmdb::check(mdb_env_set_mapsize(env, options.initial_map_size), "mdb_env_set_mapsize");
         const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0u);
         lmdb::check(mdb_env_open(env, options.path.c_str(), flags, 0660), "mdb_env_open");
+        for (const char* name : {"data.mdb", "lock.mdb"}) adopt_owner(options.path / name, options.path);
         if (lmdb::map_size(env) < options.initial_map_size)
             lmdb::check(mdb_env_set_mapsize(env, options.initial_map_size), "mdb_env_set_mapsize");
         impl->refresh_map_size();

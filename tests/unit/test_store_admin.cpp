@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <lmdb.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -539,4 +540,27 @@ TEST_CASE("restore is refused while another process has the store open, and work
     // Every temporary directory is gone.
     for (const auto& e : fs::directory_iterator(dir.path()))
         CHECK(e.path().filename().string().find(".restore-") == std::string::npos);
+}
+
+TEST_CASE("a store root creates in a directory of the daemons' user belongs to that user") {
+    if (::geteuid() != 0) {
+        MESSAGE("not root: nothing to adopt");
+        return;
+    }
+    TempDir dir;
+    const auto state = dir.path() / "var-lib-deskgate";
+    std::filesystem::create_directory(state);
+    const uid_t uid = 65534;  // nobody, standing in for user deskgate
+    const gid_t gid = 65534;
+    REQUIRE(::chown(state.c_str(), uid, gid) == 0);
+    {
+        auto s = Store::open(Store::Options{state / "store", 1ull << 20, false});
+        REQUIRE(std::holds_alternative<Store>(s));
+    }
+    for (const auto& p : {state / "store", state / "store" / "data.mdb", state / "store" / "lock.mdb"}) {
+        struct stat st{};
+        REQUIRE(::stat(p.c_str(), &st) == 0);
+        CHECK_MESSAGE(st.st_uid == uid, p.string());
+        CHECK_MESSAGE(st.st_gid == gid, p.string());
+    }
 }
