@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <mutex>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -56,10 +58,42 @@ enum class Mode { Inbound, Outbound, Auto };
 
 struct Milter {
     std::string config_path;
-    std::optional<Store> store;  // read-only, for In-Reply-To/References of staff replies
+    std::string store_path;      // --store: read-only, for In-Reply-To/References of staff replies
     Mode mode = Mode::Auto;
     mutable std::mutex mutex;
     std::shared_ptr<const Loaded> loaded;
+
+    // The ticket store, opened when first possible: the milter may start before deskgate-lmtpd
+    // has created it (or the store be briefly away during a restore). Until then outbound mail
+    // is still rewritten, only without the In-Reply-To lookup; a failed open is retried every
+    // second at most and logged once per failure kind. Once open it stays open (the pointer is stable).
+    Store* ticket_store() {
+        if (store_path.empty()) return nullptr;
+        std::lock_guard lock(store_mutex);
+        if (store) return &*store;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_store_try) return nullptr;
+        next_store_try = now + std::chrono::seconds(1);
+        auto opened = Store::open(Store::Options{store_path, 64ull << 20, true});
+        if (auto* err = std::get_if<StoreError>(&opened)) {
+            if (err->message != last_store_error)
+                log_warning("ticket store: {}; staff replies are rewritten without the In-Reply-To lookup "
+                            "until it can be opened (retried every second)", err->message);
+            last_store_error = err->message;
+            return nullptr;
+        }
+        store.emplace(std::move(std::get<Store>(opened)));
+        log_info("ticket store {} open (read-only) for In-Reply-To lookups", store_path);
+        return &*store;
+    }
+
+private:
+    std::mutex store_mutex;
+    std::optional<Store> store;
+    std::chrono::steady_clock::time_point next_store_try{};
+    std::string last_store_error;
+
+public:
 
     std::shared_ptr<const Loaded> current() const {
         std::lock_guard lock(mutex);
@@ -254,10 +288,10 @@ sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
     const ParsedMessage headers = parse_message(c->header_block + "\r\n");
     // What the reply answers, from the ticket store (when the milter runs beside it).
     std::optional<TicketKey> by_reference;
-    if (g_milter->store) {
+    if (Store* store = g_milter->ticket_store()) {
         std::vector<std::string> ids = headers.in_reply_to;
         ids.insert(ids.end(), headers.references.rbegin(), headers.references.rend());
-        const auto err = g_milter->store->read([&](const ReadTxn& txn) {
+        const auto err = store->read([&](const ReadTxn& txn) {
             for (const std::string& mid : ids) {
                 const auto refs = txn.find_message_id(mid);
                 if (!refs.empty()) {
@@ -370,14 +404,7 @@ int main(int argc, char** argv) {
     state.config_path = config_path;
     state.loaded = std::make_shared<const Loaded>(std::move(*loaded.config));
     state.mode = mode;
-    if (!store_path.empty()) {
-        auto opened = Store::open(Store::Options{store_path, 64ull << 20, true});
-        if (auto* err = std::get_if<StoreError>(&opened)) {
-            fmt::print(stderr, "deskgate-milter: {}\n", err->message);
-            return kExitTempFail;
-        }
-        state.store.emplace(std::move(std::get<Store>(opened)));
-    }
+    state.store_path = store_path;
     g_milter = &state;
 
     smfiDesc desc{};
@@ -406,6 +433,7 @@ int main(int argc, char** argv) {
         if (::daemon(0, 0) != 0) return kExitTempFail;
     }
     ::sd_notify(0, "READY=1");  // the socket is listening (a no-op outside systemd's Type=notify)
+    (void)state.ticket_store();  // open it now if it is there (else logged, retried later)
     log_info("ready: listening on {} ({} mode), {} queue(s)", socket,
              mode == Mode::Inbound ? "inbound" : mode == Mode::Outbound ? "outbound" : "{daemon_name} chooses the",
              state.loaded->config.queues.size());

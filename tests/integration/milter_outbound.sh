@@ -35,11 +35,13 @@ sink = lmtpd = postfix = milter = None
 milter_log = open(os.path.join(base, "milter.log"), "w")
 try:
     sink = Sink(sink_port, os.path.join(base, "sink"))
-    lmtpd = Lmtpd(os.path.join(bindir, "deskgate-lmtpd"), config, store, os.path.join(base, "lmtp.sock"))
+    # the milter starts first, before deskgate-lmtpd has created the store it reads (as systemd
+    # may start them): it must come up anyway and open the store once it is there
     sock = os.path.join(base, "milter.sock")
     milter = subprocess.Popen([os.path.join(bindir, "deskgate-milter"), "--config", config, "--socket", "unix:" + sock,
                                "--socket-mode", "0666", "--mode", "auto", "--store", store, "--foreground"], stdout=milter_log, stderr=milter_log)
     wait_for(lambda: os.path.exists(sock), 20, "deskgate-milter")
+    lmtpd = Lmtpd(os.path.join(bindir, "deskgate-lmtpd"), config, store, os.path.join(base, "lmtp.sock"))
     submission = (f"127.0.0.1:{sub_port} inet n - n - - smtpd\n"
                   f"  -o syslog_name=postfix/submission\n  -o milter_macro_daemon_name=OUTBOUND\n")
     postfix = Postfix(os.path.join(base, "postfix"), smtp_port, sink_port,
