@@ -31,6 +31,10 @@ check() {  # check "what" command...
 if dpkg-query -W -f='${Status}' deskgate 2>/dev/null | grep -q 'ok installed\|config-files'; then
     fail "a deskgate package is already on this machine: 'dpkg --purge deskgate' first (this test installs and purges its own)"
 fi
+# the purge at the end would take them along: never on data this test did not make
+for d in /var/lib/deskgate /etc/deskgate; do
+    [ ! -e "$d" ] || fail "$d exists without the package (a store or config made by hand?): move it away first"
+done
 
 # --- the package ---------------------------------------------------------------------------
 deb=${DESKGATE_PACKAGE:-}
