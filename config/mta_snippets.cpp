@@ -6,15 +6,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/text.hpp"
+#include "core/address.hpp"
+#include "core/socket_address.hpp"
 
 namespace deskgate::config {
 namespace {
-
-std::string domain_of(const std::string& address) {
-    const auto at = address.rfind('@');
-    return at == std::string::npos ? std::string() : lower(address.substr(at + 1));
-}
 
 // One shell word in single quotes.
 std::string quoted(std::string_view s) {
@@ -26,60 +22,28 @@ std::string quoted(std::string_view s) {
     return out + "'";
 }
 
-struct UnixOrInet {
-    bool unix_socket = false;
-    std::string path;  // unix
-    std::string host;  // inet
-    std::string port;
-    bool ipv6 = false;
-};
-
-// "unix:/p" | "inet:HOST:PORT" | "inet:PORT" (deskgate-lmtpd syntax)
-UnixOrInet lmtp_endpoint(const Config& config) {
-    UnixOrInet e;
+// The configured socket a Postfix or sendmail client should use. The config loader has
+// validated both spellings; the defaults stand in should it ever not have.
+SocketAddress lmtp_endpoint(const Config& config) {
     const std::vector<std::string>& specs = config.global.lmtp_listen;
     // Postfix reaches a unix socket fastest; take the first one, else the first inet one.
     auto it = std::find_if(specs.begin(), specs.end(), [](const std::string& s) { return s.starts_with("unix:"); });
     const std::string spec = it != specs.end() ? *it : specs.empty() ? "unix:/run/deskgate/lmtp.sock" : specs.front();
-    if (spec.starts_with("unix:")) {
-        e.unix_socket = true;
-        e.path = spec.substr(5);
-        return e;
-    }
-    std::string rest = spec.substr(5);
-    const auto colon = rest.rfind(':');
-    if (colon == std::string::npos) {
-        e.host = "127.0.0.1";
-        e.port = rest;
-    } else {
-        e.host = rest.substr(0, colon);
-        e.port = rest.substr(colon + 1);
-    }
-    if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') e.host = e.host.substr(1, e.host.size() - 2);
-    e.ipv6 = e.host.find(':') != std::string::npos;
-    return e;
+    const ParsedSocketAddress parsed = parse_lmtp_address(spec);
+    if (const auto* a = std::get_if<SocketAddress>(&parsed)) return *a;
+    return SocketAddress{SocketAddress::Kind::Unix, "/run/deskgate/lmtp.sock", "", 0, false};
 }
 
-// "unix:/p" | "local:/p" | "inet:PORT@HOST" | "inet6:PORT@HOST" (libmilter syntax)
-UnixOrInet milter_endpoint(const Config& config) {
-    UnixOrInet e;
-    const std::string& spec = config.global.milter_socket;
-    for (std::string_view prefix : {"unix:", "local:"})
-        if (spec.starts_with(prefix)) {
-            e.unix_socket = true;
-            e.path = spec.substr(prefix.size());
-            return e;
-        }
-    e.ipv6 = spec.starts_with("inet6:");
-    const std::string rest = spec.substr(e.ipv6 ? 6 : 5);
-    const auto at = rest.find('@');
-    e.port = rest.substr(0, at);
-    e.host = at == std::string::npos ? "127.0.0.1" : rest.substr(at + 1);
-    return e;
+SocketAddress milter_endpoint(const Config& config) {
+    const ParsedSocketAddress parsed = parse_milter_address(config.global.milter_socket);
+    if (const auto* a = std::get_if<SocketAddress>(&parsed)) return *a;
+    return SocketAddress{SocketAddress::Kind::Unix, "/run/deskgate/milter.sock", "", 0, false};
 }
 
-std::string postfix_host_port(const UnixOrInet& e) {
-    return e.ipv6 ? fmt::format("[{}]:{}", e.host, e.port) : fmt::format("{}:{}", e.host, e.port);
+bool is_unix(const SocketAddress& a) { return a.kind == SocketAddress::Kind::Unix; }
+
+std::string postfix_host_port(const SocketAddress& a) {
+    return a.ipv6 ? fmt::format("[{}]:{}", a.host, a.port) : fmt::format("{}:{}", a.host, a.port);
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& value) {
@@ -109,7 +73,7 @@ std::vector<std::string> split_postfix_list(const std::string& value) {
 std::vector<std::string> helpdesk_domains(const Config& config) {
     std::vector<std::string> domains;
     auto add = [&](const std::string& address) {
-        const std::string d = domain_of(address);
+        const std::string d(address_domain(address));  // addresses in Config are normalised
         if (!d.empty() && !contains(domains, d)) domains.push_back(d);
     };
     for (const Queue& q : config.queues) {
@@ -123,13 +87,13 @@ std::vector<std::string> helpdesk_domains(const Config& config) {
 }
 
 std::string postfix_lmtp_nexthop(const Config& config) {
-    const UnixOrInet e = lmtp_endpoint(config);
-    return e.unix_socket ? "lmtp:unix:" + e.path : "lmtp:inet:" + postfix_host_port(e);
+    const SocketAddress a = lmtp_endpoint(config);
+    return is_unix(a) ? "lmtp:unix:" + a.path : "lmtp:inet:" + postfix_host_port(a);
 }
 
 std::string postfix_milter_endpoint(const Config& config) {
-    const UnixOrInet e = milter_endpoint(config);
-    return e.unix_socket ? "unix:" + e.path : (e.ipv6 ? "inet6:" : "inet:") + postfix_host_port(e);
+    const SocketAddress a = milter_endpoint(config);
+    return is_unix(a) ? "unix:" + a.path : (a.ipv6 ? "inet6:" : "inet:") + postfix_host_port(a);
 }
 
 std::string postfix_config_script(const Config& config, const std::string& config_file, const PostfixFacts& facts) {
@@ -137,8 +101,8 @@ std::string postfix_config_script(const Config& config, const std::string& confi
     const std::vector<std::string> domains = helpdesk_domains(config);
     const std::string nexthop = postfix_lmtp_nexthop(config);
     const std::string milter = postfix_milter_endpoint(config);
-    const bool lmtp_unix = lmtp_endpoint(config).unix_socket;
-    const bool milter_unix = milter_endpoint(config).unix_socket;
+    const bool lmtp_unix = is_unix(lmtp_endpoint(config));
+    const bool milter_unix = is_unix(milter_endpoint(config));
     auto current = [&](const std::string& name) {
         auto it = facts.main.find(name);
         return it == facts.main.end() ? std::string() : it->second;
@@ -254,8 +218,8 @@ std::string postfix_config_script(const Config& config, const std::string& confi
 
 std::string sendmail_config_lines(const Config& config, const std::string& config_file) {
     const std::vector<std::string> domains = helpdesk_domains(config);
-    const UnixOrInet lmtp = lmtp_endpoint(config);
-    const UnixOrInet milter = milter_endpoint(config);
+    const SocketAddress lmtp = lmtp_endpoint(config);
+    const SocketAddress milter = milter_endpoint(config);
     std::string out;
     auto line = [&](const std::string& text) { out += text + "\n"; };
     line(fmt::format("dnl deskgate: sendmail settings for {}.", config_file));
@@ -263,7 +227,7 @@ std::string sendmail_config_lines(const Config& config, const std::string& confi
     line("dnl below to /etc/mail/mailertable, then rebuild: make -C /etc/mail (or sendmailconfig).");
     line("dnl");
     line("dnl 1. The milter. F=T: mail waits (temporary failure) while deskgate-milter is unreachable.");
-    const std::string socket = milter.unix_socket ? "local:" + milter.path
+    const std::string socket = is_unix(milter) ? "local:" + milter.path
                                                   : fmt::format("{}:{}@{}", milter.ipv6 ? "inet6" : "inet", milter.port, milter.host);
     line(fmt::format("INPUT_MAIL_FILTER(`deskgate', `S={}, F=T, T=C:10s;S:30s;R:30s;E:5m')dnl", socket));
     line("define(`confMILTER_MACROS_ENVFROM', confMILTER_MACROS_ENVFROM`, {auth_authen}')dnl");
@@ -279,10 +243,10 @@ std::string sendmail_config_lines(const Config& config, const std::string& confi
     line("MAILER_DEFINITIONS");
     line(fmt::format("Mdeskgate, P=[IPC], F=lsmnqXz, S=EnvFromSMTP/HdrFromL, R=EnvToL/HdrToL, E=\\r\\n, "
                      "T=DNS/RFC822/SMTP, A={}",
-                     lmtp.unix_socket ? "FILE " + lmtp.path : "TCP $h " + lmtp.port));
+                     is_unix(lmtp) ? "FILE " + lmtp.path : fmt::format("TCP $h {}", lmtp.port)));
     line("dnl");
     line("dnl /etc/mail/mailertable:");
-    const std::string host = lmtp.unix_socket ? "localhost" : (lmtp.ipv6 ? "[IPv6:" + lmtp.host + "]" : "[" + lmtp.host + "]");
+    const std::string host = is_unix(lmtp) ? "localhost" : (lmtp.ipv6 ? "[IPv6:" + lmtp.host + "]" : "[" + lmtp.host + "]");
     for (const std::string& d : domains) line(fmt::format("dnl   {}\tdeskgate:{}", d, host));
     return out;
 }

@@ -13,6 +13,7 @@
 #include "config/loader.hpp"
 #include "core/text.hpp"
 #include "core/address.hpp"
+#include "core/socket_address.hpp"
 #include "core/template.hpp"
 
 namespace deskgate::config {
@@ -61,46 +62,6 @@ bool valid_time_zone(const std::string& name) {
 
 // Whether `text` uses `name` as a value placeholder ({{ name }} with any spacing), outside
 // sections too: rendering asks for exactly the names it prints.
-bool all_digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool valid_port(std::string_view s) { return all_digits(s) && s.size() <= 5 && std::stoul(std::string(s)) <= 65535; }
-
-// deskgate-lmtpd's --listen syntax: "unix:/absolute/path" or "inet:HOST:PORT".
-std::optional<std::string> lmtp_listen_problem(std::string_view spec) {
-    if (spec.starts_with("unix:")) {
-        if (spec.size() > 5 && spec[5] == '/') return std::nullopt;
-        return fmt::format("\"{}\": the unix socket path must be absolute", spec);
-    }
-    if (spec.starts_with("inet:")) {
-        const std::string_view rest = spec.substr(5);
-        const auto colon = rest.rfind(':');
-        if (colon == std::string_view::npos ? valid_port(rest) : colon > 0 && valid_port(rest.substr(colon + 1)))
-            return std::nullopt;
-        return fmt::format("\"{}\": expected inet:HOST:PORT or inet:PORT", spec);
-    }
-    return fmt::format("\"{}\": expected \"unix:/path\" or \"inet:HOST:PORT\"", spec);
-}
-
-// libmilter's socket syntax: "unix:/path" (or "local:"), "inet:PORT@HOST", "inet6:PORT@HOST".
-std::optional<std::string> milter_socket_problem(std::string_view spec) {
-    for (std::string_view prefix : {"unix:", "local:"})
-        if (spec.starts_with(prefix)) {
-            if (spec.size() > prefix.size() && spec[prefix.size()] == '/') return std::nullopt;
-            return fmt::format("\"{}\": the unix socket path must be absolute", spec);
-        }
-    for (std::string_view prefix : {"inet:", "inet6:"})
-        if (spec.starts_with(prefix)) {
-            const std::string_view rest = spec.substr(prefix.size());
-            const auto at = rest.find('@');
-            if (at != std::string_view::npos && valid_port(rest.substr(0, at)) && at + 1 < rest.size())
-                return std::nullopt;
-            return fmt::format("\"{}\": expected {}PORT@HOST", spec, prefix);
-        }
-    return fmt::format("\"{}\": expected \"unix:/path\" or \"inet:PORT@HOST\"", spec);
-}
-
 bool uses_placeholder(std::string_view text, std::string_view name) {
     bool found = false;
     (void)render_template(text, [&](std::string_view n) -> std::optional<std::string> {
@@ -230,14 +191,20 @@ void Loader::read_global(const toml::table& t) {
     if (auto v = r.strings_at("lmtp_listen")) {
         g.lmtp_listen.clear();
         for (const auto& [spec, where] : *v) {
-            if (auto problem = lmtp_listen_problem(spec)) diag_.error(where, fmt::format("'lmtp_listen': {}", *problem));
-            else g.lmtp_listen.push_back(spec);
+            const ParsedSocketAddress parsed = parse_lmtp_address(spec);
+            if (const auto* problem = std::get_if<std::string>(&parsed))
+                diag_.error(where, fmt::format("'lmtp_listen': {}", *problem));
+            else
+                g.lmtp_listen.push_back(spec);
         }
         if (v->empty()) diag_.error(r.where("lmtp_listen"), "'lmtp_listen' must name at least one socket");
     }
     if (auto v = r.string("milter_socket")) {
-        if (auto problem = milter_socket_problem(*v)) diag_.error(r.where("milter_socket"), fmt::format("'milter_socket': {}", *problem));
-        else g.milter_socket = *v;
+        const ParsedSocketAddress parsed = parse_milter_address(*v);
+        if (const auto* problem = std::get_if<std::string>(&parsed))
+            diag_.error(r.where("milter_socket"), fmt::format("'milter_socket': {}", *problem));
+        else
+            g.milter_socket = *v;
     }
 }
 

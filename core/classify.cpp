@@ -52,9 +52,27 @@ std::string automated_reason(const ParsedMessage& m, std::string_view envelope_s
     return {};
 }
 
+namespace {
+
+bool is_our_loop_header(const Config& config, const HeaderField& h) {
+    if (!iequals(h.name, kLoopHeader)) return false;
+    std::string_view v = h.value;
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
+    return iequals(v, config.global.hostname);
+}
+
+}  // namespace
+
+bool is_our_own_mail(const Config& config, const ParsedMessage& m) {
+    for (const auto& h : m.headers)
+        if (is_our_loop_header(config, h)) return true;
+    return false;
+}
+
 std::string loop_reason(const Config& config, const ParsedMessage& m) {
     for (const auto& h : m.headers)
-        if (iequals(h.name, kLoopHeader) && lower(h.value) == lower(config.global.hostname))
+        if (is_our_loop_header(config, h))
             return fmt::format("{}: {} (our own mail came back)", kLoopHeader, h.value);
     auto received = m.header_count("Received");
     if (received > config.global.max_received_headers)

@@ -24,6 +24,8 @@ std::string automated_reason(const ParsedMessage& message, std::string_view enve
 // A loop: our loop header naming our host, or more Received: headers than allowed.
 // Returns the reason, or "".
 std::string loop_reason(const Config& config, const ParsedMessage& message);
+// The message carries our own X-Deskgate-Loop header (our host name): mail deskgate generated.
+bool is_our_own_mail(const Config& config, const ParsedMessage& message);
 
 // The canonical text signed in X-Deskgate-Signature: "name:value\n" for each X-Deskgate-*
 // header except the signature and the loop header, names lower case, in order.

@@ -11,7 +11,6 @@
 #include "core/header_encoding.hpp"
 #include "core/sender_identity.hpp"
 #include "core/template.hpp"
-#include "core/text.hpp"
 #include "core/token.hpp"
 
 namespace deskgate {
@@ -33,12 +32,7 @@ std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTag
                                           std::optional<TicketKey> by_reference) {
     // Mail deskgate generated itself (acknowledgements, approvals, summaries, leaving through
     // sendmail(1) past non_smtpd_milters) is already addressed right and must not be journaled.
-    if (auto loop = headers.header(kLoopHeader)) {
-        std::string_view v = *loop;
-        while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
-        while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.remove_suffix(1);
-        if (iequals(v, config.global.hostname)) return std::nullopt;
-    }
+    if (is_our_own_mail(config, headers)) return std::nullopt;
     OutboundPlan plan;
     // The ticket: a helpdesk client's header, else the subject tag, else what the mail replies to.
     if (auto h = headers.header("X-Deskgate-Ticket")) plan.ticket = parse_ticket_key(header_safe(*h));

@@ -16,11 +16,11 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
-#include <charconv>
 
 #include "core/address.hpp"
 #include "core/admission.hpp"
 #include "core/received.hpp"
+#include "core/socket_address.hpp"
 #include "common/log.hpp"
 
 namespace deskgate::lmtp {
@@ -53,38 +53,18 @@ std::vector<Reply> same_reply(std::size_t n, const Reply& r) { return std::vecto
 }  // namespace
 
 std::optional<ListenSpec> parse_listen(std::string_view text, std::string& error) {
+    const ParsedSocketAddress parsed = parse_lmtp_address(text);
+    if (const auto* problem = std::get_if<std::string>(&parsed)) {
+        error = *problem;
+        return std::nullopt;
+    }
+    const SocketAddress& a = std::get<SocketAddress>(parsed);
     ListenSpec spec;
-    if (text.starts_with("unix:")) {
-        spec.kind = ListenSpec::Kind::Unix;
-        spec.path = std::string(text.substr(5));
-        if (spec.path.empty() || spec.path.front() != '/') {
-            error = "unix socket path must be absolute";
-            return std::nullopt;
-        }
-        return spec;
-    }
-    if (text.starts_with("inet:")) {
-        spec.kind = ListenSpec::Kind::Inet;
-        std::string_view rest = text.substr(5);
-        std::string_view port = rest;
-        spec.address = "127.0.0.1";
-        if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-            spec.address = std::string(rest.substr(0, colon));
-            if (spec.address.size() > 2 && spec.address.front() == '[' && spec.address.back() == ']')
-                spec.address = spec.address.substr(1, spec.address.size() - 2);
-            port = rest.substr(colon + 1);
-        }
-        unsigned value = 0;
-        const auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc() || p != port.data() + port.size() || value > 65535) {
-            error = "bad port in '" + std::string(text) + "'";
-            return std::nullopt;
-        }
-        spec.port = static_cast<unsigned short>(value);
-        return spec;
-    }
-    error = "expected unix:/path or inet:[ADDRESS:]PORT, got '" + std::string(text) + "'";
-    return std::nullopt;
+    spec.kind = a.kind == SocketAddress::Kind::Unix ? ListenSpec::Kind::Unix : ListenSpec::Kind::Inet;
+    spec.path = a.path;
+    spec.address = a.host;
+    spec.port = a.port;
+    return spec;
 }
 
 Server::Server(asio::io_context& io, ServerOptions options, std::shared_ptr<const Runtime> runtime,
