@@ -5,12 +5,12 @@
 #include <algorithm>
 
 #include "config/load.hpp"
+#include "config_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
 using deskgate::test::data_dir;
 using deskgate::test::source_dir;
-using deskgate::test::TempDir;
 using deskgate::test::write_file;
 
 namespace {
@@ -28,23 +28,8 @@ name = "Support"
 address = "support@helpdesk.example.com"
 )";
 
-struct Fixture {
-    Fixture() { write_file(dir.path() / "secret", "0123456789abcdef0123456789abcdef\n"); }
-    LoadResult load(std::string_view text) { return load_config_text(text, "t.toml", dir.path()); }
-    // "line:column: message" of every error
-    std::vector<std::string> errors(std::string_view text) {
-        std::vector<std::string> out;
-        for (const ConfigError& e : load(text).errors)
-            out.push_back(std::to_string(e.where.line) + ":" + std::to_string(e.where.column) + ": " + e.message);
-        return out;
-    }
-    TempDir dir;
-};
-
-bool has(const std::vector<std::string>& errors, std::string_view needle) {
-    return std::any_of(errors.begin(), errors.end(),
-                       [&](const std::string& e) { return e.find(needle) != std::string::npos; });
-}
+using Fixture = deskgate::test::ConfigFixture;
+using deskgate::test::has;
 
 }  // namespace
 

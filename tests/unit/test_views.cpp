@@ -7,11 +7,10 @@
 
 #include "config/load.hpp"
 #include "core/view.hpp"
+#include "config_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
-using deskgate::test::TempDir;
-using deskgate::test::write_file;
 
 namespace {
 
@@ -64,22 +63,8 @@ priorities = ["urgent"]
 max_idle = 3600
 )";
 
-struct Fixture {
-    Fixture() { write_file(dir.path() / "secret", "0123456789abcdef0123456789abcdef\n"); }
-    LoadResult load(std::string_view text) { return load_config_text(text, "t.toml", dir.path()); }
-    std::vector<std::string> errors(std::string_view text) {
-        std::vector<std::string> out;
-        for (const ConfigError& e : load(text).errors)
-            out.push_back(std::to_string(e.where.line) + ":" + std::to_string(e.where.column) + ": " + e.message);
-        return out;
-    }
-    TempDir dir;
-};
-
-bool has(const std::vector<std::string>& errors, std::string_view needle) {
-    return std::any_of(errors.begin(), errors.end(),
-                       [&](const std::string& e) { return e.find(needle) != std::string::npos; });
-}
+using Fixture = deskgate::test::ConfigFixture;
+using deskgate::test::has;
 
 Ticket ticket(std::uint32_t seq, std::uint32_t queue, std::string category, TicketStatus status,
               std::string priority, std::int64_t updated) {
