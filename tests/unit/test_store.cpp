@@ -17,9 +17,12 @@
 #include <fmt/format.h>
 
 #include "core/store.hpp"
+#include "lmdb_raw.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
+using deskgate::test::raw_get;
+using deskgate::test::raw_put;
 using deskgate::test::TempDir;
 
 namespace {
@@ -49,41 +52,6 @@ Ticket sample_ticket(TicketKey key) {
     t.linked_from = TicketKey{10, 1};
     t.referrals = {20, 30};
     return t;
-}
-
-// Writes raw bytes straight into a database of the environment (for corruption tests); only
-// call while no Store of this process has the environment open.
-void raw_put(const std::filesystem::path& p, const char* db, std::string key, std::string value) {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 16);
-    REQUIRE(mdb_env_open(env, p.c_str(), 0, 0660) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi dbi = 0;
-    REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
-    MDB_val k{key.size(), key.data()}, v{value.size(), value.data()};
-    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
-}
-
-// Reads one value straight from a database (nullopt when absent); same caveat as raw_put.
-std::optional<std::string> raw_get(const std::filesystem::path& p, const char* db, std::string key) {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 16);
-    REQUIRE(mdb_env_open(env, p.c_str(), MDB_RDONLY, 0660) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
-    MDB_dbi dbi = 0;
-    REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
-    MDB_val k{key.size(), key.data()}, v{};
-    std::optional<std::string> out;
-    if (mdb_get(txn, dbi, &k, &v) == 0) out = std::string(static_cast<const char*>(v.mv_data), v.mv_size);
-    mdb_txn_abort(txn);
-    mdb_env_close(env);
-    return out;
 }
 
 // Every field, exactly (the records have no operator==).

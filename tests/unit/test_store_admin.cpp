@@ -20,6 +20,7 @@
 #include "config/load.hpp"
 #include "core/engine.hpp"
 #include "core/store.hpp"
+#include "lmdb_raw.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -44,38 +45,20 @@ fs::path copy_fixture(const TempDir& dir, const std::string& name = "store") {
     return p;
 }
 
+// The schema record, a u32 little-endian as the store writes it.
 std::uint32_t raw_schema(const fs::path& p) {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 16);
-    REQUIRE(mdb_env_open(env, p.c_str(), MDB_RDONLY, 0660) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
-    MDB_dbi dbi = 0;
-    REQUIRE(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
-    MDB_val k{6, const_cast<char*>("schema")}, v{};
-    REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
+    const auto v = deskgate::test::raw_get(p, "meta", "schema");
+    REQUIRE(v);
+    REQUIRE(v->size() == 4);
     std::uint32_t version = 0;
-    for (int i = 3; i >= 0; --i) version = (version << 8) | static_cast<const unsigned char*>(v.mv_data)[i];
-    mdb_txn_abort(txn);
-    mdb_env_close(env);
+    for (int i = 3; i >= 0; --i) version = (version << 8) | static_cast<unsigned char>((*v)[static_cast<std::size_t>(i)]);
     return version;
 }
 
 void set_raw_schema(const fs::path& p, std::uint32_t version) {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    mdb_env_set_maxdbs(env, 16);
-    REQUIRE(mdb_env_open(env, p.c_str(), 0, 0660) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-    MDB_dbi dbi = 0;
-    REQUIRE(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
-    char bytes[4] = {static_cast<char>(version & 0xFF), static_cast<char>((version >> 8) & 0xFF), 0, 0};
-    MDB_val k{6, const_cast<char*>("schema")}, v{4, bytes};
-    REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
-    REQUIRE(mdb_txn_commit(txn) == 0);
-    mdb_env_close(env);
+    std::string bytes(4, '\0');
+    for (std::size_t i = 0; i < 4; ++i) bytes[i] = static_cast<char>((version >> (8 * i)) & 0xFF);
+    deskgate::test::raw_put(p, "meta", "schema", bytes);
 }
 
 std::map<std::string, std::uint64_t> counts(const Store& s) {
