@@ -2,7 +2,6 @@
 // round trips, indexes, rollback, map growth, schema check, several processes, corruption.
 #include <doctest/doctest.h>
 
-#include <lmdb.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -5,7 +5,6 @@
 // process has the store open.
 #include <doctest/doctest.h>
 
-#include <lmdb.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
