@@ -587,7 +587,14 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope,
                    std::string_view raw, std::int64_t now) const {
     // Every recipient decision is counted here, in the transaction that stores the message
     // (refusals too: nothing else is written for them); a rolled-back transaction counts nothing.
-    for (const RecipientDecision& d : plan.recipients) txn.count_verdict(to_string(d.verdict));
+    // One counter update per distinct verdict (a mail to 50 recipients is one read-modify-write).
+    std::vector<std::pair<Verdict, std::uint64_t>> verdicts;
+    for (const RecipientDecision& d : plan.recipients) {
+        auto it = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == d.verdict; });
+        if (it == verdicts.end()) verdicts.emplace_back(d.verdict, 1);
+        else ++it->second;
+    }
+    for (const auto& [verdict, n] : verdicts) txn.count_verdict(to_string(verdict), n);
     if (!plan.store_raw) return;
     const ParsedMessage& msg = plan.message;
     const std::uint64_t raw_id = txn.put_raw(raw);
