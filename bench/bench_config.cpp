@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 
 #include "config/load.hpp"
-#include "core/address.hpp"
+#include "core/base/address.hpp"
 
 using namespace deskgate;
 namespace fs = std::filesystem;

@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 
 #include "config/load.hpp"
-#include "core/engine.hpp"
+#include "core/decision/engine.hpp"
 
 using namespace deskgate;
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "core/engine.hpp"
+#include "core/decision/engine.hpp"
 
 namespace deskgate::cli {
 

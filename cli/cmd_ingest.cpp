@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
-#include "core/engine.hpp"
+#include "core/decision/engine.hpp"
 
 namespace deskgate::cli {
 namespace {

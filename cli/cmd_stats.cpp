@@ -10,7 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
-#include "core/engine.hpp"
+#include "core/decision/engine.hpp"
 
 namespace deskgate::cli {
 namespace {
@@ -39,8 +39,8 @@ std::vector<std::pair<std::string, std::uint64_t>> all_verdicts(
     const std::vector<std::pair<std::string, std::uint64_t>>& stored) {
     std::vector<std::pair<std::string, std::uint64_t>> out;
     std::map<std::string, std::uint64_t> rest(stored.begin(), stored.end());
-    for (int v = static_cast<int>(Verdict::NewTicket); v <= static_cast<int>(Verdict::InternalError); ++v) {
-        const std::string name(to_string(static_cast<Verdict>(v)));
+    for (const Verdict v : kAllVerdicts) {
+        const std::string name(to_string(v));
         const auto it = rest.find(name);
         out.emplace_back(name, it == rest.end() ? 0 : it->second);
         if (it != rest.end()) rest.erase(it);

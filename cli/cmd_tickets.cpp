@@ -7,7 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/render.hpp"
-#include "core/view.hpp"
+#include "core/store/view.hpp"
 
 namespace deskgate::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cli/args.hpp"
 #include "config/load.hpp"
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 
 namespace deskgate::cli {
 

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "cli/json_writer.hpp"
-#include "core/engine.hpp"
-#include "core/message.hpp"
-#include "core/ticket.hpp"
+#include "core/decision/engine.hpp"
+#include "core/mail/message.hpp"
+#include "core/model/ticket.hpp"
 
 namespace deskgate::cli {
 

@@ -5,7 +5,7 @@
 
 #include "common/log.hpp"
 #include "common/sendmail.hpp"
-#include "core/outbox_policy.hpp"
+#include "core/store/outbox_policy.hpp"
 
 namespace deskgate {
 

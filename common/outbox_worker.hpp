@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "core/config.hpp"
-#include "core/store.hpp"
+#include "core/model/config.hpp"
+#include "core/store/store.hpp"
 
 namespace deskgate {
 

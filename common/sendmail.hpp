@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/outbox_policy.hpp"
+#include "core/store/outbox_policy.hpp"
 
 namespace deskgate {
 

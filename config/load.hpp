@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.hpp"
+#include "core/model/config.hpp"
 
 namespace deskgate {
 

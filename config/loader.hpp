@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/toml_reader.hpp"
-#include "core/config.hpp"
+#include "core/model/config.hpp"
 
 namespace deskgate::config {
 

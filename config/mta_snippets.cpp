@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/address.hpp"
-#include "core/socket_address.hpp"
+#include "core/base/address.hpp"
+#include "core/base/socket_address.hpp"
 
 namespace deskgate::config {
 namespace {

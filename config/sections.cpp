@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 
 #include "config/loader.hpp"
-#include "core/text.hpp"
-#include "core/address.hpp"
-#include "core/socket_address.hpp"
-#include "core/template.hpp"
+#include "core/base/text.hpp"
+#include "core/base/address.hpp"
+#include "core/base/socket_address.hpp"
+#include "core/base/template.hpp"
 
 namespace deskgate::config {
 namespace {

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "core/engine.hpp"
-#include "core/store.hpp"
+#include "core/decision/engine.hpp"
+#include "core/store/store.hpp"
 #include "lmtp/runtime.hpp"
 
 namespace deskgate::lmtp {

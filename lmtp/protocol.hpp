@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/reply.hpp"
+#include "core/base/reply.hpp"
 #include "lmtp/spool.hpp"
 
 namespace deskgate::lmtp {

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "core/config.hpp"
-#include "core/engine.hpp"
+#include "core/model/config.hpp"
+#include "core/decision/engine.hpp"
 
 namespace deskgate::lmtp {
 

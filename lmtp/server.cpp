@@ -17,10 +17,10 @@
 
 #include <array>
 
-#include "core/address.hpp"
-#include "core/admission.hpp"
-#include "core/received.hpp"
-#include "core/socket_address.hpp"
+#include "core/base/address.hpp"
+#include "core/policy/admission.hpp"
+#include "core/mail/received.hpp"
+#include "core/base/socket_address.hpp"
 #include "common/log.hpp"
 
 namespace deskgate::lmtp {

@@ -3,11 +3,11 @@
 
 #include <fmt/format.h>
 
-#include "core/address.hpp"
-#include "core/authenticity.hpp"
-#include "core/classify.hpp"
-#include "core/message.hpp"
-#include "core/sender_identity.hpp"
+#include "core/base/address.hpp"
+#include "core/policy/authenticity.hpp"
+#include "core/policy/classify.hpp"
+#include "core/mail/message.hpp"
+#include "core/policy/sender_identity.hpp"
 
 namespace deskgate::milter {
 

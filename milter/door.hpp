@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/admission.hpp"
-#include "core/config.hpp"
-#include "core/rate_limit.hpp"
+#include "core/policy/admission.hpp"
+#include "core/model/config.hpp"
+#include "core/base/rate_limit.hpp"
 
 namespace deskgate::milter {
 

@@ -25,11 +25,11 @@
 
 #include "common/log.hpp"
 #include "config/load.hpp"
-#include "core/authenticity.hpp"
-#include "core/classify.hpp"
-#include "core/outbound.hpp"
-#include "core/store.hpp"
-#include "core/token.hpp"
+#include "core/policy/authenticity.hpp"
+#include "core/policy/classify.hpp"
+#include "core/decision/outbound.hpp"
+#include "core/store/store.hpp"
+#include "core/model/token.hpp"
 #include "milter/door.hpp"
 
 using namespace deskgate;

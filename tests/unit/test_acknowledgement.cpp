@@ -5,9 +5,9 @@
 #include <doctest/doctest.h>
 
 #include "config/load.hpp"
-#include "core/acknowledgement.hpp"
-#include "core/approval.hpp"
-#include "core/engine.hpp"
+#include "core/compose/acknowledgement.hpp"
+#include "core/compose/approval.hpp"
+#include "core/decision/engine.hpp"
 
 #include <fmt/format.h>
 #include "test_support.hpp"

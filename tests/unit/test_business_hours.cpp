@@ -3,7 +3,7 @@
 // Expected instants were computed independently (Python zoneinfo).
 #include <doctest/doctest.h>
 
-#include "core/business_hours.hpp"
+#include "core/model/business_hours.hpp"
 
 using namespace deskgate;
 

@@ -6,9 +6,9 @@
 #include <filesystem>
 
 #include "config/load.hpp"
-#include "core/engine.hpp"
-#include "core/classify.hpp"
-#include "core/token.hpp"
+#include "core/decision/engine.hpp"
+#include "core/policy/classify.hpp"
+#include "core/model/token.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/html_text.hpp"
-#include "core/message.hpp"
+#include "core/mail/html_text.hpp"
+#include "core/mail/message.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "config/load.hpp"
-#include "core/authenticity.hpp"
+#include "core/policy/authenticity.hpp"
 #include "milter/door.hpp"
 #include "test_support.hpp"
 

@@ -3,9 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "config/load.hpp"
-#include "core/engine.hpp"
-#include "core/outbound.hpp"
-#include "core/token.hpp"
+#include "core/decision/engine.hpp"
+#include "core/decision/outbound.hpp"
+#include "core/model/token.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "common/sendmail.hpp"
-#include "core/outbox_policy.hpp"
+#include "core/store/outbox_policy.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;

@@ -5,15 +5,15 @@
 
 #include <re2/re2.h>
 
-#include "core/address.hpp"
-#include "core/classify.hpp"
-#include "core/lifecycle.hpp"
-#include "core/queue_resolver.hpp"
-#include "core/routing.hpp"
-#include "core/sender_identity.hpp"
-#include "core/threading.hpp"
-#include "core/token.hpp"
-#include "core/wildcard.hpp"
+#include "core/base/address.hpp"
+#include "core/policy/classify.hpp"
+#include "core/policy/lifecycle.hpp"
+#include "core/policy/queue_resolver.hpp"
+#include "core/policy/routing.hpp"
+#include "core/policy/sender_identity.hpp"
+#include "core/policy/threading.hpp"
+#include "core/model/token.hpp"
+#include "core/base/wildcard.hpp"
 
 using namespace deskgate;
 

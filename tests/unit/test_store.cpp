@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 #include "lmdb_raw.hpp"
 #include "test_support.hpp"
 

@@ -17,8 +17,8 @@
 #include <fmt/format.h>
 
 #include "config/load.hpp"
-#include "core/engine.hpp"
-#include "core/store.hpp"
+#include "core/decision/engine.hpp"
+#include "core/store/store.hpp"
 #include "lmdb_raw.hpp"
 #include "test_support.hpp"
 

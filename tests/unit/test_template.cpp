@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "core/template.hpp"
+#include "core/base/template.hpp"
 
 using namespace deskgate;
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "config/load.hpp"
-#include "core/view.hpp"
+#include "core/store/view.hpp"
 #include "config_fixture.hpp"
 #include "test_support.hpp"
 

@@ -1,0 +1,72 @@
+// address.cpp - canonical address form for every lookup table (see address.hpp).
+#include "core/base/address.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace deskgate {
+namespace {
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+std::string normalize_address(std::string_view a) {
+    while (!a.empty() && blank(a.front())) a.remove_prefix(1);
+    while (!a.empty() && blank(a.back())) a.remove_suffix(1);
+    if (!a.empty() && a.front() == '<') a.remove_prefix(1);
+    if (!a.empty() && a.back() == '>') a.remove_suffix(1);
+    // An RFC 5321 source route "@a,@b:user@host" keeps only the mailbox.
+    if (!a.empty() && a.front() == '@') {
+        auto colon = a.find(':');
+        a = colon == std::string_view::npos ? std::string_view{} : a.substr(colon + 1);
+    }
+    auto at = a.rfind('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == a.size()) return {};
+    std::string out;
+    out.reserve(a.size());
+    for (char c : a) {
+        if (blank(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
+        out.push_back(lower(c));
+    }
+    if (out.back() == '.') out.pop_back();  // "host." is "host"
+    return out;
+}
+
+std::string_view address_domain(std::string_view n) {
+    auto at = n.rfind('@');
+    return at == std::string_view::npos ? std::string_view{} : n.substr(at + 1);
+}
+
+std::string_view address_local(std::string_view n) {
+    auto at = n.rfind('@');
+    return at == std::string_view::npos ? n : n.substr(0, at);
+}
+
+std::optional<PlusAddress> split_plus_address(std::string_view n) {
+    auto local = address_local(n);
+    auto plus = local.find('+');
+    if (plus == std::string_view::npos || plus == 0) return std::nullopt;
+    PlusAddress p;
+    p.base = std::string(local.substr(0, plus)) + "@" + std::string(address_domain(n));
+    p.detail = std::string(local.substr(plus + 1));
+    return p;
+}
+
+bool is_automated_local_part(std::string_view n) {
+    std::string local(address_local(n));
+    static constexpr std::array<std::string_view, 8> exact{
+        "mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply",
+        "donotreply", "listserv", "majordomo"};
+    if (std::find(exact.begin(), exact.end(), local) != exact.end()) return true;
+    auto ends_with = [&](std::string_view s) {
+        return local.size() >= s.size() && local.compare(local.size() - s.size(), s.size(), s) == 0;
+    };
+    return ends_with("-request") || local.rfind("owner-", 0) == 0 || ends_with("-bounces") ||
+           local.rfind("bounce", 0) == 0;
+}
+
+}  // namespace deskgate

@@ -1,0 +1,593 @@
+// message.cpp - parse_message() with GMime 3 (see message.hpp). GMime's parser is lenient; its
+// warnings become defects. Every string handed out is valid UTF-8: charsets are converted with
+// iconv (g_convert), raw 8-bit headers go through GMime's fallback charsets, and anything still
+// invalid is repaired with U+FFFD. GObject casts use the type functions, not the C macros.
+#include "core/mail/message.hpp"
+#include "core/base/text.hpp"
+
+#include <gmime/gmime.h>
+
+#include <iconv.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "core/base/address.hpp"
+#include "core/mail/html_text.hpp"
+
+namespace deskgate {
+namespace {
+
+// The decoded text kept for tickets and rules; the raw message is always stored whole.
+constexpr std::size_t kMaxTextBody = 4u << 20;
+// More defects than this say nothing new (a mail with 10,000 broken parts).
+constexpr std::size_t kMaxDefects = 100;
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+struct GObjectUnref {
+    void operator()(gpointer p) const {
+        if (p) g_object_unref(p);
+    }
+};
+template <typename T>
+using GPtr = std::unique_ptr<T, GObjectUnref>;
+
+struct OptionsFree {
+    void operator()(GMimeParserOptions* p) const {
+        if (p) g_mime_parser_options_free(p);
+    }
+};
+
+struct GFree {
+    void operator()(gpointer p) const { g_free(p); }
+};
+using GString_ = std::unique_ptr<char, GFree>;
+
+void init_gmime() {
+    static std::once_flag once;
+    std::call_once(once, [] { g_mime_init(); });
+}
+
+bool is_a(gpointer object, GType type) {
+    return object && g_type_check_instance_is_a(static_cast<GTypeInstance*>(object), type);
+}
+template <typename T>
+T* as(gpointer object) {
+    return static_cast<T*>(object);
+}
+
+
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+// Valid UTF-8, invalid sequences replaced with U+FFFD; `repaired` set when that happened.
+std::string valid_utf8(std::string_view s, bool* repaired = nullptr) {
+    if (g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr) &&
+        s.find('\0') == std::string_view::npos)
+        return std::string(s);
+    if (repaired) *repaired = true;
+    std::string clean(s);
+    std::replace(clean.begin(), clean.end(), '\0', ' ');
+    GString_ fixed(g_utf8_make_valid(clean.data(), static_cast<gssize>(clean.size())));
+    return fixed ? std::string(fixed.get()) : std::string();
+}
+
+std::string valid_utf8(const char* s) { return s ? valid_utf8(std::string_view(s)) : std::string(); }
+
+// Unfolds a header value: CR/LF and the whitespace after them become one space.
+std::string unfold(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    bool in_break = false;
+    for (char c : s) {
+        if (c == '\r' || c == '\n') {
+            in_break = true;
+            continue;
+        }
+        if (in_break) {
+            in_break = false;
+            if (c == ' ' || c == '\t') {
+                if (out.empty() || out.back() != ' ') out.push_back(' ');
+                continue;
+            }
+        }
+        out.push_back(c == '\t' ? ' ' : c);
+    }
+    return trim(out);
+}
+
+// Bytes in `charset` (an iconv name) to UTF-8; every undecodable byte becomes U+FFFD and sets
+// `replaced`. nullopt when iconv does not know the charset.
+std::optional<std::string> convert_lenient(std::string_view bytes, const char* charset, bool& replaced) {
+    iconv_t cd = iconv_open("UTF-8", charset);
+    if (cd == reinterpret_cast<iconv_t>(static_cast<std::intptr_t>(-1))) return std::nullopt;
+    std::string out;
+    out.reserve(bytes.size() + bytes.size() / 2);
+    char* in = const_cast<char*>(bytes.data());
+    std::size_t in_left = bytes.size();
+    char buffer[16384];
+    auto drain = [&](char* end) { out.append(buffer, static_cast<std::size_t>(end - buffer)); };
+    while (in_left > 0) {
+        char* o = buffer;
+        std::size_t o_left = sizeof buffer;
+        const std::size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+        const int error = errno;
+        drain(o);
+        if (r != static_cast<std::size_t>(-1)) break;
+        if (error == E2BIG) continue;
+        if (error != EILSEQ && error != EINVAL) break;
+        // An invalid (EILSEQ) or truncated (EINVAL) sequence: replace one byte and go on.
+        out += kReplacement;
+        replaced = true;
+        ++in;
+        --in_left;
+    }
+    char* o = buffer;
+    std::size_t o_left = sizeof buffer;
+    iconv(cd, nullptr, nullptr, &o, &o_left);  // the shift state back to initial (ISO-2022-JP)
+    drain(o);
+    iconv_close(cd);
+    return out;
+}
+
+bool is_utf8(std::string_view s) {
+    return g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr);
+}
+
+// Text bytes in `charset` to UTF-8. Undeclared 8-bit text is kept when it is UTF-8 and read as
+// windows-1252 otherwise; an unknown charset is guessed the same way.
+std::string to_utf8(std::string_view bytes, const char* charset, std::vector<std::string>& defects) {
+    std::string cs = charset ? lower(trim(charset)) : std::string();
+    bool replaced = false;
+    if (cs == "utf-8" || cs == "utf8") {
+        if (is_utf8(bytes)) return valid_utf8(bytes);
+        defects.push_back("invalid UTF-8 in text declared UTF-8 replaced");
+        return valid_utf8(bytes);
+    }
+    if (cs.empty() || cs == "us-ascii" || cs == "ascii") {
+        if (is_utf8(bytes)) return valid_utf8(bytes);
+        defects.push_back(cs.empty() ? "8-bit text without a charset read as windows-1252"
+                                     : "8-bit text declared US-ASCII read as windows-1252");
+        cs = "windows-1252";
+    }
+    const char* iconv_name = g_mime_charset_iconv_name(cs.c_str());
+    std::optional<std::string> text = convert_lenient(bytes, iconv_name ? iconv_name : cs.c_str(), replaced);
+    if (!text) {
+        defects.push_back(fmt::format("unknown charset '{}'", valid_utf8(std::string_view(cs).substr(0, 40))));
+        if (is_utf8(bytes)) return valid_utf8(bytes);
+        text = convert_lenient(bytes, "WINDOWS-1252", replaced);
+        if (!text) return valid_utf8(bytes);
+    }
+    if (replaced)
+        defects.push_back(fmt::format("bytes invalid in charset '{}' replaced",
+                                      valid_utf8(std::string_view(cs).substr(0, 40))));
+    return valid_utf8(*text);
+}
+
+std::string normalize_newlines(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\r') {
+            out.push_back('\n');
+            if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+std::string_view warning_text(GMimeParserWarning code) {
+    switch (code) {
+    case GMIME_WARN_DUPLICATED_HEADER: return "duplicated header";
+    case GMIME_WARN_DUPLICATED_PARAMETER: return "duplicated header parameter";
+    case GMIME_WARN_UNENCODED_8BIT_HEADER: return "unencoded 8-bit characters in a header";
+    case GMIME_WARN_INVALID_CONTENT_TYPE: return "invalid Content-Type";
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid RFC 2047 encoded header";
+    case GMIME_WARN_MALFORMED_MULTIPART: return "malformed multipart (no parts or no closing boundary)";
+    case GMIME_WARN_TRUNCATED_MESSAGE: return "truncated message";
+    case GMIME_WARN_MALFORMED_MESSAGE: return "malformed message";
+    case GMIME_CRIT_INVALID_HEADER_NAME: return "invalid header name";
+    case GMIME_CRIT_CONFLICTING_HEADER: return "conflicting header";
+    case GMIME_CRIT_CONFLICTING_PARAMETER: return "conflicting header parameter";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "multipart without boundary";
+    case GMIME_WARN_INVALID_PARAMETER: return "invalid header parameter";
+    case GMIME_WARN_INVALID_ADDRESS_LIST: return "invalid address list";
+    case GMIME_CRIT_NESTING_OVERFLOW: return "MIME nesting too deep";
+    case GMIME_WARN_PART_WITHOUT_CONTENT: return "MIME part without content";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "MIME part without headers or content";
+    }
+    return "parser warning";
+}
+
+struct Collector {
+    std::vector<std::string>* defects;
+};
+
+void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
+    auto* c = static_cast<Collector*>(user);
+    std::string text(warning_text(code));
+    if (item && *item) text += fmt::format(": {}", valid_utf8(std::string_view(item).substr(0, 80)));
+    if (offset >= 0) text += fmt::format(" (at byte {})", offset);
+    if (c->defects->size() < 100) c->defects->push_back(std::move(text));
+}
+
+void add_addresses(InternetAddressList* list, std::vector<Mailbox>& out, bool& repaired, int depth = 0) {
+    if (!list) return;
+    const int n = internet_address_list_length(list);
+    for (int i = 0; i < n; ++i) {
+        InternetAddress* a = internet_address_list_get_address(list, i);
+        if (is_a(a, internet_address_group_get_type())) {
+            if (depth < 8)
+                add_addresses(internet_address_group_get_members(as<InternetAddressGroup>(a)), out, repaired,
+                              depth + 1);
+        } else if (is_a(a, internet_address_mailbox_get_type())) {
+            Mailbox m;
+            const char* name = internet_address_get_name(a);
+            const char* addr = internet_address_mailbox_get_addr(as<InternetAddressMailbox>(a));
+            m.name = unfold(name ? valid_utf8(std::string_view(name), &repaired) : std::string());
+            m.address = normalize_address(addr ? valid_utf8(std::string_view(addr), &repaired) : std::string());
+            out.push_back(std::move(m));
+        }
+    }
+}
+
+std::vector<std::string> parse_ids(GMimeParserOptions* options, const char* raw) {
+    std::vector<std::string> out;
+    if (!raw) return out;
+    GMimeReferences* refs = g_mime_references_parse(options, raw);
+    if (!refs) return out;
+    const int n = g_mime_references_length(refs);
+    for (int i = 0; i < n; ++i) {
+        std::string id = valid_utf8(g_mime_references_get_message_id(refs, i));
+        if (!id.empty()) out.push_back(std::move(id));
+    }
+    g_mime_references_free(refs);
+    return out;
+}
+
+std::string stream_bytes(GMimeStream* stream) {
+    GByteArray* bytes = g_mime_stream_mem_get_byte_array(as<GMimeStreamMem>(stream));
+    return bytes ? std::string(reinterpret_cast<const char*>(bytes->data), bytes->len) : std::string();
+}
+
+// Decoded (transfer encoding removed) content of a leaf part.
+std::string decoded_content(GMimePart* part) {
+    GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
+    if (!wrapper) return {};
+    GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+    g_mime_data_wrapper_write_to_stream(wrapper, mem.get());
+    return stream_bytes(mem.get());
+}
+
+// Whether base64 content holds characters outside the alphabet (GMime skips them silently).
+bool bad_base64(GMimePart* part) {
+    if (g_mime_part_get_content_encoding(part) != GMIME_CONTENT_ENCODING_BASE64) return false;
+    GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
+    if (!wrapper) return false;
+    GMimeStream* encoded = g_mime_data_wrapper_get_stream(wrapper);
+    if (!encoded) return false;
+    g_mime_stream_reset(encoded);
+    GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+    g_mime_stream_write_to_stream(encoded, mem.get());
+    g_mime_stream_reset(encoded);
+    const std::string text = stream_bytes(mem.get());
+    return std::any_of(text.begin(), text.end(), [](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return !(std::isalnum(c) || c == '+' || c == '/' || c == '=' || std::isspace(c));
+    });
+}
+
+// The Message-ID of a returned message's header block (text/rfc822-headers), without walking
+// its body; "" if there is none.
+std::string embedded_message_id(std::string_view headers) {
+    std::string block(headers);
+    block += "\r\n\r\n";
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(block.data(), block.size()));
+    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
+    const char* id = message ? g_mime_message_get_message_id(message.get()) : nullptr;
+    return id ? trim(valid_utf8(id)) : std::string();
+}
+
+// Walks the MIME tree: picks the text body and lists the attachments.
+struct Walk {
+    Walk(std::string_view raw_bytes, ParsedMessage& parsed) : raw(raw_bytes), out(parsed) {}
+
+    std::string_view raw;
+    ParsedMessage& out;
+    int boundary_checks = 0;  // each is a scan of the raw bytes, so only the first few
+    std::string plain;
+    std::string html;
+    bool have_plain = false;
+    bool have_html = false;
+
+    void attachment(GMimeObject* object, std::string filename, std::string content) {
+        Attachment a;
+        a.filename = std::move(filename);
+        GMimeContentType* type = g_mime_object_get_content_type(object);
+        GString_ mime(type ? g_mime_content_type_get_mime_type(type) : nullptr);
+        a.content_type = mime ? lower(valid_utf8(mime.get())) : "application/octet-stream";
+        a.size = content.size();
+        a.sha256 = sha256_hex(content);
+        out.attachments.push_back(std::move(a));
+    }
+
+    void body_text(std::string_view content, const char* charset, bool is_plain) {
+        // Only the first kMaxTextBody bytes (plus room for a multi-byte charset) are kept.
+        content = content.substr(0, 2 * kMaxTextBody);
+        std::string body = normalize_newlines(to_utf8(content, charset, out.defects));
+        if (is_plain) {
+            if (have_plain) plain += "\n";
+            plain += body;
+            have_plain = true;
+        } else if (!have_html) {
+            html = std::move(body);
+            have_html = true;
+        }
+    }
+
+    // `body_allowed` is false inside the alternatives not chosen: their text is another rendering
+    // of the body (only an HTML one is kept, in case the chosen text is empty).
+    void leaf(GMimePart* part, bool body_allowed) {
+        GMimeObject* object = as<GMimeObject>(part);
+        GMimeContentType* type = g_mime_object_get_content_type(object);
+        const bool text = !type || g_mime_content_type_is_type(type, "text", "*");
+        const bool is_plain = !type || g_mime_content_type_is_type(type, "text", "plain");
+        const bool is_html = type && g_mime_content_type_is_type(type, "text", "html");
+        const char* name = g_mime_part_get_filename(part);
+        const bool attached = g_mime_part_is_attachment(part) || (name && *name);
+        if (!attached && text && !body_allowed && !(is_html && !have_html)) return;
+        if (bad_base64(part)) out.defects.push_back("invalid characters in base64 content");
+        std::string content = decoded_content(part);
+        if (type && g_mime_content_type_is_type(type, "text", "rfc822-headers")) {
+            std::string id = embedded_message_id(content);
+            if (!id.empty()) out.embedded_message_ids.push_back(std::move(id));
+        }
+        if (!attached && (is_plain || is_html)) {
+            body_text(content, g_mime_object_get_content_type_parameter(object, "charset"), is_plain);
+            return;
+        }
+        attachment(object, valid_utf8(name ? std::string_view(name) : std::string_view()), std::move(content));
+    }
+
+    // The best alternative: text/plain, else HTML (or a multipart holding it), else the last one.
+    static GMimeObject* best_alternative(GMimeMultipart* multipart) {
+        const int n = g_mime_multipart_get_count(multipart);
+        GMimeObject* html_part = nullptr;
+        for (int i = 0; i < n; ++i) {
+            GMimeObject* p = g_mime_multipart_get_part(multipart, i);
+            GMimeContentType* t = g_mime_object_get_content_type(p);
+            if (t && g_mime_content_type_is_type(t, "text", "plain")) return p;
+            if (t && g_mime_content_type_is_type(t, "text", "html") && !html_part) html_part = p;
+            if (t && g_mime_content_type_is_type(t, "multipart", "*") && !html_part) html_part = p;
+        }
+        if (html_part) return html_part;
+        return n > 0 ? g_mime_multipart_get_part(multipart, n - 1) : nullptr;
+    }
+
+    void multipart(GMimeMultipart* mp, int depth, bool body_allowed) {
+        const int n = g_mime_multipart_get_count(mp);
+        if (n == 0) {
+            // No boundary, or none found: the content stayed in the prologue; keep it as text.
+            const char* prologue = g_mime_multipart_get_prologue(mp);
+            if (body_allowed && prologue && std::string_view(prologue).find_first_not_of(" \t\r\n") !=
+                                                 std::string_view::npos)
+                body_text(prologue, nullptr, true);
+            return;
+        }
+        const char* boundary = g_mime_multipart_get_boundary(mp);
+        if (boundary && *boundary && boundary_checks++ < 16 &&
+            raw.find(fmt::format("--{}--", boundary)) == std::string_view::npos)
+            out.defects.push_back("multipart without its closing boundary");
+        GMimeContentType* t = g_mime_object_get_content_type(as<GMimeObject>(mp));
+        GMimeObject* chosen = nullptr;
+        if (t && g_mime_content_type_is_type(t, "multipart", "alternative")) chosen = best_alternative(mp);
+        for (int i = 0; i < n; ++i) {
+            GMimeObject* p = g_mime_multipart_get_part(mp, i);
+            visit(p, depth + 1, body_allowed && (!chosen || p == chosen));
+        }
+    }
+
+    void message_part(GMimeMessagePart* part) {
+        GMimeObject* object = as<GMimeObject>(part);
+        GMimeMessage* inner = g_mime_message_part_get_message(part);
+        std::string bytes;
+        if (inner) {
+            GPtr<GMimeStream> mem(g_mime_stream_mem_new());
+            g_mime_object_write_to_stream(as<GMimeObject>(inner), nullptr, mem.get());
+            bytes = stream_bytes(mem.get());
+            const char* id = g_mime_message_get_message_id(inner);
+            if (id && *id) out.embedded_message_ids.push_back(trim(valid_utf8(id)));
+        }
+        const char* name = g_mime_object_get_content_disposition_parameter(object, "filename");
+        if (!name || !*name) name = g_mime_object_get_content_type_parameter(object, "name");
+        std::string filename = trim(valid_utf8(name));
+        if (filename.empty() && inner && g_mime_message_get_subject(inner))
+            filename = unfold(valid_utf8(g_mime_message_get_subject(inner))) + ".eml";
+        attachment(object, std::move(filename), std::move(bytes));
+    }
+
+    void visit(GMimeObject* object, int depth, bool body_allowed) {
+        if (!object) return;
+        if (depth > 64) {
+            out.defects.push_back("MIME nesting too deep, inner parts skipped");
+            return;
+        }
+        if (is_a(object, g_mime_multipart_get_type())) {
+            multipart(as<GMimeMultipart>(object), depth, body_allowed);
+        } else if (is_a(object, g_mime_message_part_get_type())) {
+            message_part(as<GMimeMessagePart>(object));
+        } else if (is_a(object, g_mime_part_get_type())) {
+            leaf(as<GMimePart>(object), body_allowed);
+        }
+    }
+};
+
+// Offset just past the header block (after the first empty line); 0 (the whole input is the
+// body) if there is no empty line.
+std::size_t body_offset(std::string_view raw, bool& found) {
+    std::size_t pos = 0;
+    found = false;
+    while (pos < raw.size()) {
+        const std::size_t eol = raw.find('\n', pos);
+        const std::size_t end = eol == std::string_view::npos ? raw.size() : eol;
+        std::string_view line = raw.substr(pos, end - pos);
+        if (line.empty() || line == "\r") {
+            found = true;
+            return eol == std::string_view::npos ? raw.size() : eol + 1;
+        }
+        if (eol == std::string_view::npos) break;
+        pos = eol + 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+    GString_ hex(g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                             reinterpret_cast<const guchar*>(bytes.data()), bytes.size()));
+    return hex ? std::string(hex.get()) : std::string();
+}
+
+std::optional<std::string_view> ParsedMessage::header(std::string_view name) const {
+    for (const HeaderField& h : headers)
+        if (iequals(h.name, name)) return std::string_view(h.value);
+    return std::nullopt;
+}
+
+std::size_t ParsedMessage::header_count(std::string_view name) const {
+    return static_cast<std::size_t>(std::count_if(
+        headers.begin(), headers.end(), [&](const HeaderField& h) { return iequals(h.name, name); }));
+}
+
+ParsedMessage parse_message(std::string_view raw) {
+    init_gmime();
+    ParsedMessage m;
+    m.raw_size = raw.size();
+    bool separator = false;
+    const std::size_t body_at = body_offset(raw, separator);
+    m.body_digest = sha256_hex(raw.substr(body_at));
+    if (!separator && !raw.empty()) m.defects.push_back("no empty line between header and body");
+
+    // Declared before the message so it outlives it.
+    std::unique_ptr<GMimeParserOptions, OptionsFree> options(g_mime_parser_options_new());
+    static const char* fallback[] = {"UTF-8", "windows-1252", "ISO-8859-1", nullptr};
+    g_mime_parser_options_set_fallback_charsets(options.get(), fallback);
+    g_mime_parser_options_set_rfc2047_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_address_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+    Collector collector{&m.defects};
+    g_mime_parser_options_set_warning_callback(options.get(), on_warning, &collector);
+
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+    GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+    g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+    GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
+
+    bool repaired = false;
+    auto clean = [&repaired](const char* s) {
+        return s ? valid_utf8(std::string_view(s), &repaired) : std::string();
+    };
+    if (!message) {
+        if (!raw.empty()) m.defects.push_back("not a parseable message");
+        m.text_body = normalize_newlines(valid_utf8(raw.substr(body_at, 2 * kMaxTextBody), &repaired));
+    } else {
+        GMimeMessage* msg = message.get();
+        GMimeObject* object = as<GMimeObject>(msg);
+        GMimeObject* body = g_mime_message_get_mime_part(msg);
+        m.message_id = trim(clean(g_mime_message_get_message_id(msg)));
+
+        std::vector<Mailbox> from;
+        add_addresses(g_mime_message_get_from(msg), from, repaired);
+        if (!from.empty()) m.from = from.front();
+        if (from.size() > 1) m.defects.push_back(fmt::format("{} From addresses", from.size()));
+        add_addresses(g_mime_message_get_reply_to(msg), m.reply_to, repaired);
+        add_addresses(g_mime_message_get_to(msg), m.to, repaired);
+        add_addresses(g_mime_message_get_cc(msg), m.cc, repaired);
+        m.subject = unfold(clean(g_mime_message_get_subject(msg)));
+        if (GDateTime* date = g_mime_message_get_date(msg)) m.date = g_date_time_to_unix(date);
+
+        // GMime files the Content-* fields under the top-level part; merge both lists back into
+        // the order they were written (by stream offset).
+        std::vector<GMimeHeader*> fields;
+        for (GMimeObject* holder : {object, body}) {
+            GMimeHeaderList* list = holder ? g_mime_object_get_header_list(holder) : nullptr;
+            const int count = list ? g_mime_header_list_get_count(list) : 0;
+            for (int i = 0; i < count; ++i) fields.push_back(g_mime_header_list_get_header_at(list, i));
+        }
+        std::stable_sort(fields.begin(), fields.end(), [](GMimeHeader* a, GMimeHeader* b) {
+            return g_mime_header_get_offset(a) < g_mime_header_get_offset(b);
+        });
+        m.headers.reserve(fields.size());
+        for (GMimeHeader* h : fields) {
+            HeaderField field;
+            field.name = clean(g_mime_header_get_name(h));
+            field.value = unfold(clean(g_mime_header_get_value(h)));
+            m.headers.push_back(std::move(field));
+        }
+        m.in_reply_to = parse_ids(options.get(), g_mime_object_get_header(object, "In-Reply-To"));
+        m.references = parse_ids(options.get(), g_mime_object_get_header(object, "References"));
+        auto header_text = [&](std::string_view name) {
+            auto v = m.header(name);
+            return v ? std::string(*v) : std::string();
+        };
+        m.auto_submitted = lower(header_text("Auto-Submitted"));
+        m.precedence = lower(header_text("Precedence"));
+        m.list_id = header_text("List-Id");
+        m.list_unsubscribe = header_text("List-Unsubscribe");
+        m.x_auto_response_suppress = header_text("X-Auto-Response-Suppress");
+
+        Walk walk(raw, m);
+        walk.visit(body, 0, true);
+        const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
+        if (walk.have_plain && !(plain_blank && walk.have_html)) {
+            m.text_body = std::move(walk.plain);
+        } else if (walk.have_html) {
+            m.text_body = html_to_text(walk.html);
+            m.body_from_html = true;
+        }
+        if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
+    }
+    if (m.text_body.size() > kMaxTextBody) {
+        std::size_t cut = kMaxTextBody;
+        while (cut > 0 && (static_cast<unsigned char>(m.text_body[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+        m.text_body.resize(cut);
+        m.defects.push_back(fmt::format("text body longer than {} MiB shortened (the raw message is kept whole)",
+                                        kMaxTextBody >> 20));
+    }
+    if (repaired) m.defects.push_back("invalid UTF-8 replaced");
+    if (m.message_id.empty()) {
+        m.message_id = sha256_hex(raw).substr(0, 32) + "@deskgate.invalid";
+        m.message_id_synthesized = true;
+        m.defects.push_back("missing Message-ID");
+    }
+    // The same warning repeated says nothing new; a flood of them is cut.
+    std::vector<std::string> unique;
+    std::unordered_set<std::string> seen;
+    for (auto& d : m.defects) {
+        if (unique.size() >= kMaxDefects) {
+            unique.push_back("more defects not listed");
+            break;
+        }
+        if (seen.insert(d).second) unique.push_back(std::move(d));
+    }
+    m.defects = std::move(unique);
+    return m;
+}
+
+}  // namespace deskgate

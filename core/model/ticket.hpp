@@ -1,0 +1,93 @@
+// ticket.hpp - what the store keeps: tickets, their entries (messages, notes, referrals),
+// automatically created contacts and outbox items. Plain values; encoding lives in store.cpp.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/ticket_key.hpp"
+#include "core/model/config.hpp"
+#include "core/mail/message.hpp"
+
+namespace deskgate {
+
+struct Ticket {
+    TicketKey key;
+    std::uint32_t queue = 0;                // current queue number
+    std::string subject;
+    TicketStatus status = TicketStatus::New;
+    std::string customer_id;                // "" when the sender belongs to no customer
+    std::string opener;                     // normalised address of who opened it
+    std::vector<std::string> participants;  // normalised addresses (CC, later senders)
+    std::string category;
+    std::string priority;
+    std::vector<std::string> tags;
+    std::string assignee;                   // staff alias
+    std::int64_t created = 0;               // Unix seconds
+    std::int64_t updated = 0;
+    std::int64_t closed_at = 0;             // 0 unless closed
+    std::optional<TicketKey> linked_from;   // opened as the follow-up of a closed ticket
+    std::vector<std::uint32_t> referrals;   // other queues the opening mail was addressed to
+    std::uint32_t entry_count = 0;
+    std::int64_t reaction_due = 0;          // business-hours deadlines set at creation (0 = none)
+    std::int64_t resolution_due = 0;
+    std::vector<std::string> undeliverable; // addresses our mail for this ticket bounced from
+};
+
+enum class Direction : std::uint8_t { Inbound, Outbound, Internal };
+enum class EntryKind : std::uint8_t { Message, Note, Referral };
+
+struct TicketEntry {
+    TicketKey ticket;
+    std::uint32_t index = 0;                // 0-based position in the ticket
+    Direction direction = Direction::Inbound;
+    EntryKind kind = EntryKind::Message;
+    std::string message_id;
+    std::string from_address;
+    std::string from_name;
+    std::string subject;
+    std::string text_body;
+    std::vector<Attachment> attachments;
+    std::vector<std::string> defects;
+    std::string body_digest;
+    std::string envelope_sender;
+    std::vector<std::string> envelope_recipients;
+    std::string explanation;                // why the engine put it here
+    std::int64_t received = 0;              // Unix seconds
+    std::uint64_t raw_id = 0;               // key of the raw bytes (0 = none)
+    std::uint64_t raw_size = 0;
+};
+
+// Where a Message-ID was seen.
+struct MessageRef {
+    TicketKey ticket;
+    std::uint32_t index = 0;
+    std::string body_digest;
+};
+
+struct Contact {
+    std::string address;                    // normalised
+    std::string name;
+    std::string customer_id;
+    std::uint32_t queue = 0;                // queue whose mail created it
+    std::int64_t created = 0;
+};
+
+struct OutboxItem {
+    std::uint64_t id = 0;
+    std::string kind;                       // "redirect", "ack", ...
+    std::string sender;                     // envelope sender
+    std::vector<std::string> recipients;
+    std::uint64_t raw_id = 0;               // message bytes to send
+    std::optional<TicketKey> ticket;
+    std::int64_t created = 0;
+    std::int64_t next_attempt = 0;
+    std::uint32_t attempts = 0;
+    std::string state = "pending";          // pending | sent | failed
+    std::string last_error;
+};
+
+}  // namespace deskgate

@@ -1,0 +1,98 @@
+// token.cpp - HMAC reply tokens and control-header signatures (see token.hpp).
+#include "core/model/token.hpp"
+
+#include <charconv>
+
+#include <glib.h>
+
+#include <fmt/format.h>
+
+namespace deskgate {
+namespace {
+
+constexpr std::size_t kTokenSigHex = 16;  // 64 bits of HMAC: unguessable by trial over SMTP
+
+}  // namespace
+
+std::string hmac_sha256_hex(std::string_view secret, std::string_view data) {
+    GHmac* h = g_hmac_new(G_CHECKSUM_SHA256, reinterpret_cast<const guchar*>(secret.data()),
+                          secret.size());
+    g_hmac_update(h, reinterpret_cast<const guchar*>(data.data()), static_cast<gssize>(data.size()));
+    std::string out(g_hmac_get_string(h));
+    g_hmac_unref(h);
+    return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+std::string make_reply_token(std::string_view secret, TicketKey ticket) {
+    auto id = to_string(ticket);
+    auto sig = hmac_sha256_hex(secret, "reply-token:" + id).substr(0, kTokenSigHex);
+    return fmt::format("t{}-{}", id, sig);
+}
+
+std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 2 || detail.front() != 't') return std::nullopt;
+    auto last_dash = detail.rfind('-');
+    if (last_dash == std::string_view::npos) return std::nullopt;
+    auto key = parse_ticket_key(detail.substr(1, last_dash - 1));
+    if (!key) return std::nullopt;
+    auto sig = detail.substr(last_dash + 1);
+    auto want = hmac_sha256_hex(secret, "reply-token:" + to_string(*key)).substr(0, kTokenSigHex);
+    if (!constant_time_equal(sig, want)) return std::nullopt;
+    return key;
+}
+
+std::string make_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id) {
+    return "j" + hmac_sha256_hex(secret, fmt::format("journal:{}:{}", to_string(ticket), message_id)).substr(0, 32);
+}
+
+bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id,
+                          std::string_view detail) {
+    return !secret.empty() && constant_time_equal(detail, make_journal_token(secret, ticket, message_id));
+}
+
+std::string make_decision_token(std::string_view secret, TicketKey ticket, bool approve) {
+    const std::string id = to_string(ticket);
+    const char kind = approve ? 'a' : 'd';
+    return fmt::format("{}{}-{}", kind, id, hmac_sha256_hex(secret, fmt::format("decision:{}:{}", kind, id)).substr(0, 16));
+}
+
+std::optional<Decision> verify_decision_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 2 || (detail.front() != 'a' && detail.front() != 'd')) return std::nullopt;
+    const auto last_dash = detail.rfind('-');
+    if (last_dash == std::string_view::npos) return std::nullopt;
+    const auto key = parse_ticket_key(detail.substr(1, last_dash - 1));
+    if (!key) return std::nullopt;
+    const bool approve = detail.front() == 'a';
+    if (!constant_time_equal(detail, make_decision_token(secret, *key, approve))) return std::nullopt;
+    return Decision{*key, approve};
+}
+
+std::string make_bounce_token(std::string_view secret, std::uint64_t outbox_id) {
+    return fmt::format("b{}-{}", outbox_id, hmac_sha256_hex(secret, fmt::format("bounce:{}", outbox_id)).substr(0, 16));
+}
+
+std::optional<std::uint64_t> verify_bounce_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 3 || detail.front() != 'b') return std::nullopt;
+    const auto dash = detail.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    std::uint64_t id = 0;
+    const auto digits = detail.substr(1, dash - 1);
+    const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+    if (ec != std::errc() || p != digits.data() + digits.size() || id == 0) return std::nullopt;
+    if (!constant_time_equal(detail, make_bounce_token(secret, id))) return std::nullopt;
+    return id;
+}
+
+std::string sign_control_headers(std::string_view secret, std::string_view canonical) {
+    return hmac_sha256_hex(secret, std::string("control-headers:").append(canonical));
+}
+
+}  // namespace deskgate

@@ -1,0 +1,66 @@
+// threading.hpp - which existing ticket a mail belongs to (BRIEF rule 5): (1) a signed reply
+// token in the recipient address, (2) a queue's ticket tag in the subject, (3) In-Reply-To /
+// References against every stored Message-ID. A candidate counts only when the sender belongs
+// to the ticket (its customer, its opener, a participant, or staff): nobody joins by guessing.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model/config.hpp"
+#include "core/mail/message.hpp"
+#include "core/policy/sender_identity.hpp"
+#include "core/store/store.hpp"
+#include "core/model/ticket.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace deskgate {
+
+// The queues' subject tag formats compiled once per Config.
+class SubjectTagMatcher {
+public:
+    SubjectTagMatcher() = default;
+    explicit SubjectTagMatcher(const Config& config);
+
+    // Every ticket number a tag in `subject` names, in order of appearance per queue format.
+    std::vector<TicketKey> find(std::string_view subject) const;
+
+private:
+    std::vector<std::shared_ptr<const re2::RE2>> patterns_;
+};
+
+// The tag a queue puts into subjects for `ticket`, e.g. "[Support#10-42]".
+std::string subject_tag(const Queue& queue, TicketKey ticket);
+
+enum class ThreadBy { Token, SubjectTag, InReplyTo, References };
+std::string_view to_string(ThreadBy);
+
+struct ThreadCandidate {
+    TicketKey ticket;
+    ThreadBy by = ThreadBy::Token;
+};
+
+struct ThreadResult {
+    std::optional<Ticket> ticket;       // the ticket joined, if any
+    ThreadBy by = ThreadBy::Token;
+    std::string explanation;            // why it joined / why candidates were rejected
+};
+
+// Candidates in priority order, without duplicates.
+std::vector<ThreadCandidate> thread_candidates(const SubjectTagMatcher& tags, const ReadTxn& txn,
+                                               const ParsedMessage& message,
+                                               std::optional<TicketKey> token_ticket);
+
+// May this sender add to this ticket?
+bool sender_belongs(const Ticket& ticket, const SenderIdentity& sender);
+
+ThreadResult find_thread(const SubjectTagMatcher& tags, const ReadTxn& txn,
+                         const ParsedMessage& message, std::optional<TicketKey> token_ticket,
+                         const SenderIdentity& sender);
+
+}  // namespace deskgate

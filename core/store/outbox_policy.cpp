@@ -1,0 +1,35 @@
+// outbox_policy.cpp - see outbox_policy.hpp.
+#include "core/store/outbox_policy.hpp"
+
+#include <algorithm>
+
+namespace deskgate {
+
+bool outbox_due(const OutboxItem& item, std::int64_t now) {
+    return item.state == "pending" && item.next_attempt <= now;
+}
+
+OutboxItem after_attempt(OutboxItem item, SendOutcome outcome, std::string_view message, std::int64_t now) {
+    item.attempts += 1;
+    item.last_error = std::string(message);
+    switch (outcome) {
+    case SendOutcome::Sent:
+        item.state = "sent";
+        item.last_error.clear();
+        break;
+    case SendOutcome::Permanent:
+        item.state = "failed";
+        break;
+    case SendOutcome::Temporary:
+        if (item.attempts >= kMaxSendAttempts) {
+            item.state = "failed";
+        } else {
+            const std::int64_t backoff = std::min<std::int64_t>(3600, std::int64_t{60} << std::min<std::uint32_t>(item.attempts - 1, 10));
+            item.next_attempt = now + backoff;
+        }
+        break;
+    }
+    return item;
+}
+
+}  // namespace deskgate
