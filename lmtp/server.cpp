@@ -48,7 +48,6 @@ awaitable<void> refuse(Socket socket, std::string line) {
     socket.close(ec);
 }
 
-std::vector<Reply> same_reply(std::size_t n, const Reply& r) { return std::vector<Reply>(n, r); }
 
 }  // namespace
 
@@ -190,41 +189,36 @@ awaitable<void> Server::session(Socket socket) {
 
             if (proto.transaction_ready()) {
                 Transaction tx = proto.take_transaction();
+                // Every transaction goes to the engine, a failed one too: its verdict (too-big,
+                // spool-failed) is answered from core's table and counted in the store's stats.
+                DeliveryInput input;
+                input.now = unix_now() + options_.time_offset;
+                input.max_size = limits.max_message_size;
+                if (tx.too_big) input.failure = SessionFailure::TooBig;
+                else if (tx.spool_failed || !tx.data) input.failure = SessionFailure::SpoolFailed;
+                else {
+                    input.raw = tx.data->view();
+                    input.parsed = parse_message(input.raw);
+                }
+                const std::string queue_id = input.failure == SessionFailure::None ? mta_queue_id(input.parsed) : "";
+                input.envelope = Envelope{tx.sender, tx.recipients, queue_id};
+                const auto rt = runtime();
+                using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
+                auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
+                committer_.submit(Committer::Job{
+                    rt, std::move(input),
+                    [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
+                DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
                 std::vector<Reply> replies;
-                if (tx.too_big) {
-                    replies = same_reply(tx.recipients.size(),
-                                         reply_for(Verdict::TooBig, fmt::format("message exceeds the size limit of {} bytes",
-                                                                                limits.max_message_size)));
-                    log_info("NOQUEUE: from=<{}>, {} recipient(s), verdict=too-big, status=552 5.3.4", tx.sender,
-                             tx.recipients.size());
-                } else if (tx.spool_failed || !tx.data) {
-                    replies = same_reply(tx.recipients.size(),
-                                         reply_for(Verdict::InternalError, "cannot spool the message, try again later"));
-                    log_error("NOQUEUE: from=<{}>: cannot spool the message", tx.sender);
-                } else {
-                    const std::string_view raw = tx.data->view();
-                    ParsedMessage parsed = parse_message(raw);
-                    const std::string queue_id = mta_queue_id(parsed);
-                    const auto rt = runtime();
-                    using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
-                    auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
-                    Envelope envelope{tx.sender, tx.recipients, queue_id};
-                    committer_.submit(Committer::Job{
-                        rt, DeliveryInput{std::move(envelope), raw, std::move(parsed), unix_now() + options_.time_offset},
-                        [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
-                    DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
-                    for (std::size_t i = 0; i < tx.recipients.size(); ++i) {
-                        if (i >= plan.recipients.size()) break;
-                        const RecipientDecision& d = plan.recipients[i];
-                        replies.push_back(d.reply);
-                        log_info("{}: to=<{}>, from=<{}>, msgid=<{}>, queue={}, customer={}, ticket={}, verdict={}, "
-                                 "status={} {}, why={}",
-                                 queue_id.empty() ? "NOQUEUE" : queue_id, d.recipient, tx.sender, plan.message.message_id,
-                                 d.queue ? std::to_string(rt->config.queues[*d.queue].number) : "-",
-                                 plan.customer_id.empty() ? "-" : plan.customer_id,
-                                 d.ticket ? to_string(*d.ticket) : "-", to_string(d.verdict), d.reply.code,
-                                 d.reply.status, d.explanation);
-                    }
+                for (std::size_t i = 0; i < tx.recipients.size() && i < plan.recipients.size(); ++i) {
+                    const RecipientDecision& d = plan.recipients[i];
+                    replies.push_back(d.reply);
+                    log_info("{}: to=<{}>, from=<{}>, msgid=<{}>, queue={}, customer={}, ticket={}, verdict={}, "
+                             "status={} {}, why={}",
+                             queue_id.empty() ? "NOQUEUE" : queue_id, d.recipient, tx.sender, plan.message.message_id,
+                             d.queue ? std::to_string(rt->config.queues[*d.queue].number) : "-",
+                             plan.customer_id.empty() ? "-" : plan.customer_id, d.ticket ? to_string(*d.ticket) : "-",
+                             to_string(d.verdict), d.reply.code, d.reply.status, d.explanation);
                 }
                 proto.delivered(replies);
                 continue;

@@ -18,7 +18,10 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <condition_variable>
 #include <mutex>
+#include <stop_token>
+#include <thread>
 #include <variant>
 
 #include <fmt/format.h>
@@ -30,7 +33,7 @@
 #include "core/decision/outbound.hpp"
 #include "core/store/store.hpp"
 #include "core/model/token.hpp"
-#include "milter/door.hpp"
+#include "core/decision/door.hpp"
 
 using namespace deskgate;
 using namespace deskgate::log;
@@ -53,6 +56,10 @@ struct Loaded {
     const SubjectTagMatcher tags;
     mutable SenderRateLimiter limiter;  // counts are kept until the next reload
 };
+
+// The door's verdicts of the whole process, logged once a minute under the names of
+// `deskgate stats` (the milter has no store to count them in).
+VerdictCounter g_verdicts;
 
 enum class Mode { Inbound, Outbound, Auto };
 
@@ -142,10 +149,10 @@ namespace {
 
 struct Connection {
     Connection(std::shared_ptr<const Loaded> l, bool out)
-        : loaded(l), outbound(out), door(std::shared_ptr<const Config>(l, &l->config), &l->limiter) {}
+        : loaded(l), outbound(out), door(std::shared_ptr<const Config>(l, &l->config), &l->limiter, &g_verdicts) {}
     std::shared_ptr<const Loaded> loaded;
     bool outbound = false;
-    milter::InboundDoor door;
+    InboundDoor door;
     // outbound mode: the transaction as seen so far
     std::string sender;
     std::vector<std::string> recipients;
@@ -236,7 +243,8 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     Connection* c = connection(ctx);
     if (!c) return SMFIS_CONTINUE;
     const std::string_view n = name ? name : "", v = value ? value : "";
-    if (n.size() > 11 && strncasecmp(n.data(), "X-Deskgate-", 11) == 0) {
+    if (n.size() > 11 && strncasecmp(n.data(), "X-Deskgate-", 11) == 0 &&
+        strcasecmp(std::string(n).c_str(), std::string(kLoopHeader).c_str()) != 0) {
         auto it = std::find_if(c->control_headers.begin(), c->control_headers.end(),
                                [&](const auto& p) { return strcasecmp(p.first.c_str(), std::string(n).c_str()) == 0; });
         if (it == c->control_headers.end()) c->control_headers.emplace_back(std::string(n), 1);
@@ -255,8 +263,8 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
     return SMFIS_CONTINUE;
 }
 
-sfsistat on_body(SMFICTX* ctx, unsigned char*, size_t len) {
-    if (Connection* c = connection(ctx)) c->door.body(len);
+sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
+    if (Connection* c = connection(ctx)) c->door.body_chunk(std::string_view(reinterpret_cast<const char*>(chunk), len));
     return SMFIS_CONTINUE;
 }
 
@@ -264,17 +272,6 @@ sfsistat on_body(SMFICTX* ctx, unsigned char*, size_t len) {
 void remove_control_headers(SMFICTX* ctx, const Connection* c) {
     for (const auto& [name, count] : c->control_headers)
         for (int i = count; i >= 1; --i) smfi_chgheader(ctx, const_cast<char*>(name.c_str()), i, nullptr);
-}
-
-void add_signed_headers(SMFICTX* ctx, const Config& config, const std::vector<HeaderField>& fields) {
-    std::vector<HeaderField> all = fields;
-    ParsedMessage signed_part;
-    signed_part.headers = fields;
-    all.push_back({std::string(kSignatureHeader), sign_control_headers(config.global.secret, canonical_control_headers(signed_part))});
-    for (const HeaderField& h : all) {
-        std::string n = h.name, v = h.value;
-        smfi_addheader(ctx, n.data(), v.data());
-    }
 }
 
 // Sets (or adds) the first header `name`.
@@ -340,9 +337,13 @@ sfsistat on_eom(SMFICTX* ctx) {
     }
     auto refusal = c->door.end_of_message();
     flush_log(ctx, c);
-    if (!refusal && c->door.mark_unauthenticated()) {
+    if (!refusal && c->door.strip_control_headers()) {
+        // Control headers reach deskgate-lmtpd only from us: the client's go, ours are added.
         remove_control_headers(ctx, c);
-        add_signed_headers(ctx, c->loaded->config, {{std::string(kAuthHeader), std::string(kUnauthenticated)}});
+        for (const HeaderField& h : c->door.headers_to_add()) {
+            std::string n = h.name, v = h.value;
+            smfi_addheader(ctx, n.data(), v.data());
+        }
     }
     c->reset();
     return refusal ? refuse(ctx, refusal->reply) : SMFIS_CONTINUE;
@@ -437,7 +438,23 @@ int main(int argc, char** argv) {
     log_info("ready: listening on {} ({} mode), {} queue(s)", socket,
              mode == Mode::Inbound ? "inbound" : mode == Mode::Outbound ? "outbound" : "{daemon_name} chooses the",
              state.loaded->config.queues.size());
+    // One line a minute with the door's verdicts since the last line (none when idle).
+    auto log_verdicts = [] {
+        if (const auto counts = g_verdicts.take(); !counts.empty()) log_info("verdicts: {}", format_counts(counts));
+    };
+    std::jthread reporter([&](std::stop_token stop) {
+        std::mutex m;
+        std::condition_variable_any cv;
+        std::unique_lock lock(m);
+        while (!stop.stop_requested()) {
+            cv.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; });
+            if (!stop.stop_requested()) log_verdicts();
+        }
+    });
     const int rc = smfi_main();
+    reporter.request_stop();
+    reporter.join();
+    log_verdicts();
     log_info("stopped");
     return rc == MI_SUCCESS ? 0 : kExitTempFail;
 }

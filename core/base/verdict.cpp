@@ -1,5 +1,9 @@
-// verdict.cpp - the single mapping from a verdict to its SMTP reply (RFC 3463 codes).
+// verdict.cpp - the single mapping from a verdict to its SMTP reply (RFC 3463 codes), and the
+// names verdicts are counted and logged under.
 #include "core/base/verdict.hpp"
+#include "core/base/verdict_counter.hpp"
+
+#include <fmt/format.h>
 
 namespace deskgate {
 
@@ -50,6 +54,12 @@ Reply reply_for(Verdict v, std::string_view text) {
     case Verdict::InternalError: return make(451, 4, 3, 0);
     }
     return make(451, 4, 3, 0);
+}
+
+std::string format_counts(const std::vector<std::pair<Verdict, std::uint64_t>>& counts) {
+    std::string out;
+    for (const auto& [v, n] : counts) out += fmt::format("{}{}={}", out.empty() ? "" : " ", to_string(v), n);
+    return out;
 }
 
 }  // namespace deskgate

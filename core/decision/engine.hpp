@@ -1,4 +1,4 @@
-// engine.hpp - the decision for one delivered message: for every envelope recipient, what
+// engine.hpp - the decision for one delivered message, and its execution: for every envelope recipient, what
 // happens (new ticket, append, note, referral, refuse, redirect, discard, defer, unknown) and
 // why. plan() only reads the store; apply() writes the plan in the caller's write transaction.
 // deliver() does both in one durable transaction. Time always comes in; nothing reads a clock.
@@ -12,72 +12,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/decision/context.hpp"
+#include "core/decision/plan.hpp"
 #include "core/model/config.hpp"
-#include "core/mail/message.hpp"
-#include "core/base/verdict.hpp"
 #include "core/store/store.hpp"
-#include "core/policy/threading.hpp"
-#include "core/model/ticket.hpp"
 
 namespace deskgate {
 
 class BusinessCalendar;
-
-struct Envelope {
-    std::string sender;                   // MAIL FROM (raw, "" for the null sender)
-    std::vector<std::string> recipients;  // RCPT TO, in order
-    std::string queue_id;                 // MTA queue id, for logs ("" if unknown)
-};
-
-// What apply() will write for the message as a whole.
-struct TicketPlan {
-    // Refer: the same mail is already stored in `ticket`; only record the referral.
-    enum class Kind { None, Create, Append, Note, Refer } kind = Kind::None;
-    std::optional<TicketKey> ticket;     // Append/Note: the ticket; Create: filled by apply()
-    std::size_t queue = 0;               // index of the queue the ticket is opened in / is in
-    std::string customer_id;
-    std::string category;
-    std::string priority;
-    std::vector<std::string> tags;
-    std::string assignee;
-    TicketStatus new_status = TicketStatus::New;
-    std::optional<TicketKey> linked_from;
-    std::vector<std::uint32_t> referrals;  // queue numbers
-    std::vector<std::string> participants_to_add;
-    bool automated = false;              // auto-reply: joins, never changes status or owner
-    Direction direction = Direction::Inbound;  // Outbound: a journaled staff reply
-    // Create: the acknowledgement (BRIEF rule 6), decided in plan(), written by apply().
-    bool acknowledge = false;
-    bool ack_in_hours = true;
-    std::string ack_recipient;
-    std::string ack_note;                // why none goes out, or "in hours" / "after hours"
-    std::string mark_undeliverable;      // Append of a bounce: the address our mail bounced from
-    // Request authorization (BRIEF rule 8)
-    std::vector<std::string> ask_approvers;     // Create: approval requests to send
-    std::vector<std::string> inform_approvers;  // Create (optional authorization): notices
-    enum class Decision { None, Approve, Decline } decision = Decision::None;  // Append by an approver
-    std::optional<Contact> new_contact;
-    std::string explanation;
-};
-
-struct DeliveryPlan {
-    ParsedMessage message;
-    std::string sender;                  // normalised sender used for identification
-    std::string customer_id;             // "" when none
-    std::vector<RecipientDecision> recipients;
-    TicketPlan ticket;
-    std::optional<OutboxItem> redirect;  // Redirected: forward to the staff mailbox
-    bool store_raw = false;              // anything to write at all
-};
-
-// One message for deliver_batch(): parsed beforehand (parse_message), so parsing can run on
-// the session threads while the single writer only decides and stores.
-struct DeliveryInput {
-    Envelope envelope;
-    std::string_view raw;
-    ParsedMessage parsed;
-    std::int64_t now = 0;
-};
 
 class Engine {
 public:
@@ -87,7 +29,8 @@ public:
     Engine& operator=(const Engine&) = delete;
 
     // Decides everything for one parsed message; reads the store only. raw_size is the size
-    // of the raw bytes as received.
+    // of the raw bytes as received. The pipeline: gather_facts -> admission of every recipient
+    // -> the deciders of deciders.hpp in order -> settle (core/decision/README in core/README.md).
     DeliveryPlan plan(const ReadTxn& txn, const Envelope& envelope, ParsedMessage message,
                       std::uint64_t raw_size, std::int64_t now) const;
 
@@ -126,12 +69,15 @@ private:
                     const std::string& recipient, const std::string& raw, std::int64_t now) const;
     struct ApprovalMail approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
                                       const std::string& recipient, std::int64_t now) const;
-
-    const BusinessCalendar* business_calendar(const Queue& queue) const;  // nullptr: around the clock
+    // apply() by plan kind
+    std::optional<TicketKey> create_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry,
+                                           std::int64_t now) const;
+    void update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry, std::int64_t now) const;
+    void send_acknowledgement(WriteTxn& txn, const Queue& queue, const Ticket& ticket, const AckPlan& ack,
+                              const ParsedMessage& original, std::int64_t now) const;
 
     const Config& config_;
-    SubjectTagMatcher tags_;
-    std::unordered_map<std::string, std::unique_ptr<const BusinessCalendar>> calendars_;
+    Compiled compiled_;
 };
 
 }  // namespace deskgate

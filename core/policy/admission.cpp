@@ -72,16 +72,24 @@ std::optional<Admission> admit_message(const Config& config, const QueueTarget& 
         return make(Verdict::Discarded,
                     fmt::format("{}, {}: discarded by rule '{}'", where, who_text, facts.routing->deciding_rule),
                     "accepted and discarded by helpdesk policy", facts.routing->deciding_rule);
-    if (!who.staff && who.customer && facts.unauthenticated) {
-        // The customer accepts unauthenticated mail only without ticket rights.
-        if (g.not_enabled_policy == NotEnabledPolicy::Refuse)
-            return make(Verdict::Refused,
-                        fmt::format("{}, {} {}: sender not authenticated, no ticket rights, refused", where, who_text,
-                                    sender_text),
+    if (!who.staff && who.customer && who.customer->require_authentication && facts.authenticated &&
+        !*facts.authenticated) {
+        // Fail closed: without proof the sender gets no ticket rights. Refused where the
+        // sender's own server hears of it, held (never bounced) where it would be backscatter.
+        const bool refuse = who.customer->unauthenticated_refuse || g.not_enabled_policy == NotEnabledPolicy::Refuse;
+        const std::string reason =
+            fmt::format("customer {} requires authenticated senders; no trusted DMARC/DKIM/SPF pass, no SMTP AUTH{}",
+                        who.customer->id, facts.stage == MessageFacts::Stage::Delivery ? ", no signed mark of our milter" : "");
+        if (refuse && facts.stage == MessageFacts::Stage::Door)
+            return make(Verdict::Refused, fmt::format("{}, {} {}: {}, refused", where, who_text, sender_text, reason),
                         fmt::format("sender address <{}> could not be authenticated", who.address));
+        if (refuse)
+            return make(Verdict::Held, fmt::format("{}, {} {}: {}: held for staff, not bounced", where, who_text,
+                                                   sender_text, reason),
+                        "accepted for manual handling");
         return make(Verdict::Redirected,
-                    fmt::format("{}, {} {}: sender not authenticated, redirected to {}", where, who_text, sender_text,
-                                g.redirect_mailbox),
+                    fmt::format("{}, {} {}: {}, no ticket rights, redirected to {}", where, who_text, sender_text,
+                                reason, g.redirect_mailbox),
                     "accepted for manual handling");
     }
     if (!who.staff && who.customer && !who.customer->email_tickets) {

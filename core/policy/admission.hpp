@@ -1,7 +1,8 @@
 // admission.hpp - the checks that decide whether a helpdesk recipient may receive a message at
 // all, before any ticket is looked at: unknown address (5.1.1), inactive queue (4.2.1), size
 // (5.3.4), loop (5.4.6), comment address from non-staff, routing refuse/discard, customer not
-// enabled (5.7.1 or redirect), unknown senders refused. The engine (LMTP) and the milter (SMTP
+// enabled (5.7.1 or redirect), unauthenticated senders of customers that require
+// authentication (5.7.1 at the door, held at delivery, or redirect), unknown senders refused. The engine (LMTP) and the milter (SMTP
 // door) both call these, so the policy exists once.
 #pragma once
 
@@ -39,7 +40,13 @@ struct MessageFacts {
     std::uint64_t size = 0;                  // 0 = not known yet (SMTP RCPT time)
     std::string_view loop;                   // loop_reason(), "" for none
     const RoutingResult* routing = nullptr;  // nullptr = rules not evaluated (no message yet)
-    bool unauthenticated = false;            // the milter found the customer's sender unauthenticated
+    // Proof that the sender is who it claims (core/policy/authenticity.hpp); nullopt: not known
+    // yet (SMTP RCPT time, no headers). Only customers with require_authentication ask for it.
+    std::optional<bool> authenticated;
+    // Where the decision is made: at the SMTP door a refusal reaches the real sender's server;
+    // at delivery (LMTP) a refusal becomes a bounce, so refusing an unauthenticated sender
+    // there would be backscatter - such mail is held instead.
+    enum class Stage { Door, Delivery } stage = Stage::Delivery;
 };
 
 // The message-level checks for one resolved recipient, in order; nullopt: admitted.

@@ -321,13 +321,13 @@ TEST_CASE("reply to a closed ticket follows the queue's policy") {
         CHECK(only(p).ticket == key(20, 2));
         CHECK(h.ticket(key(20, 2)).linked_from == key(20, 1));
     }
-    SUBCASE("refuse queue") {
+    SUBCASE("refuse queue: held for staff, not bounced (the sender may be forged)") {
         Harness h;
         h.deliver("new-acme.eml", {"sales@helpdesk.example.com"});
         h.set_status(key(40, 1), TicketStatus::Closed, kNow);
         const auto p = h.deliver("reply-bob.eml", {"sales@helpdesk.example.com"}, kNow + 60);
-        CHECK(only(p).verdict == Verdict::Refused);
-        CHECK(only(p).reply.status == EnhancedStatus{5, 7, 1});
+        CHECK(only(p).verdict == Verdict::Held);
+        CHECK(only(p).reply.status == EnhancedStatus{2, 0, 0});
         CHECK(only(p).reply.text.find("10-1") == std::string::npos);
         CHECK(only(p).reply.text.find("40-1") != std::string::npos);
     }
@@ -496,19 +496,21 @@ TEST_CASE("a store failure is a temporary 452 4.3.1 for every recipient") {
     CHECK(h.all_tickets().empty());
 }
 
-TEST_CASE("a message the milter marked unauthenticated (signed) gets no ticket rights") {
+TEST_CASE("a customer requiring authentication: without our signed mark no ticket rights (fail closed)") {
     Harness h(NotEnabledPolicy::Redirect);
-    ParsedMessage mark;
-    mark.headers = {{"X-Deskgate-Auth", "unauthenticated"}};
-    const std::string sig = sign_control_headers(h.config.global.secret, canonical_control_headers(mark));
-    const std::string raw = "From: eve@lenient.example\nSubject: hi\nMessage-ID: <e1@lenient.example>\n"
-                            "X-Deskgate-Auth: unauthenticated\nX-Deskgate-Signature: " + sig + "\n\nbody\n";
-    auto p = h.deliver_raw(raw, {"support@helpdesk.example.com"}, "eve@lenient.example");
+    // an X-Deskgate-Auth header without our signature is stripped: nothing proves the sender
+    const std::string forged = "From: eve@lenient.example\nSubject: hi\nMessage-ID: <e2@lenient.example>\n"
+                               "X-Deskgate-Auth: pass; from=<eve@lenient.example>; msgid=<e2@lenient.example>\n\nbody\n";
+    auto p = h.deliver_raw(forged, {"support@helpdesk.example.com"}, "eve@lenient.example");
     CHECK(only(p).verdict == Verdict::Redirected);
     CHECK(h.all_tickets().empty());
-    // the same mark without our signature is stripped: an ordinary ticket
-    const std::string forged = "From: eve@lenient.example\nSubject: hi\nMessage-ID: <e2@lenient.example>\n"
-                               "X-Deskgate-Auth: unauthenticated\n\nbody\n";
-    p = h.deliver_raw(forged, {"support@helpdesk.example.com"}, "eve@lenient.example");
+    // our signed mark for this sender and this mail: a ticket
+    ParsedMessage mark;
+    mark.headers = {{"X-Deskgate-Auth", "pass; from=<eve@lenient.example>; msgid=<e1@lenient.example>"}};
+    const std::string sig = sign_control_headers(h.config.global.secret, canonical_control_headers(mark));
+    const std::string raw = "From: eve@lenient.example\nSubject: hi\nMessage-ID: <e1@lenient.example>\n"
+                            "X-Deskgate-Auth: pass; from=<eve@lenient.example>; msgid=<e1@lenient.example>\n"
+                            "X-Deskgate-Signature: " + sig + "\n\nbody\n";
+    p = h.deliver_raw(raw, {"support@helpdesk.example.com"}, "eve@lenient.example");
     CHECK(only(p).verdict == Verdict::NewTicket);
 }

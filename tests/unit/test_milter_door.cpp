@@ -5,11 +5,11 @@
 
 #include "config/load.hpp"
 #include "core/policy/authenticity.hpp"
-#include "milter/door.hpp"
+#include "core/decision/door.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
-using deskgate::milter::InboundDoor;
+using deskgate::InboundDoor;
 
 namespace {
 
