@@ -1,5 +1,5 @@
 // ticket.hpp - what the store keeps: tickets, their entries (messages, notes, referrals),
-// automatically created contacts and outbox items. Plain values; encoding lives in store.cpp.
+// automatically created contacts and outbox items. Plain values; encoded in store/record_codec.cpp.
 #pragma once
 
 #include <compare>

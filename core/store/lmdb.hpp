@@ -1,5 +1,5 @@
 // lmdb.hpp - thin RAII wrappers over the LMDB C API, used only inside the store. Failures throw
-// lmdb::Error (carrying LMDB's return code); store.cpp turns them into StoreError values, so
+// lmdb::Error (carrying LMDB's return code); the store turns them into StoreError values, so
 // nothing here ever crosses a protocol boundary.
 #pragma once
 

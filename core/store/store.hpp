@@ -92,7 +92,7 @@ public:
 };
 
 // What Store::open did to an older store. The migration to schema 2 seeds `stats` from what
-// the store holds (see store.cpp, migrate_to_2): nothing was counted before, so the verdicts
+// the store holds (see migration.cpp, migrate_to_2): nothing was counted before, so the verdicts
 // that leave no trace (duplicate, refused, ...) start at zero.
 struct Migration {
     std::uint32_t from = 0;
