@@ -6,16 +6,13 @@
 #include <optional>
 #include <string>
 
+#include "common/exit_codes.hpp"
 #include "cli/args.hpp"
 #include "config/load.hpp"
 #include "core/store/store.hpp"
 
 namespace deskgate::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 64;
-inline constexpr int kExitTempFail = 75;
 
 // The config file named by --config, else $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml.
 std::string config_path(const Args& args);

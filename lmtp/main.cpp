@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "common/exit_codes.hpp"
 #include "common/outbox_worker.hpp"
 #include "config/load.hpp"
 #include "lmtp/committer.hpp"
@@ -33,9 +34,6 @@ using namespace deskgate::log;
 
 namespace {
 
-constexpr int kExitUsage = 64;
-constexpr int kExitTempFail = 75;
-constexpr int kExitConfig = 78;
 
 constexpr std::string_view kUsage =
     "usage: deskgate-lmtpd --config PATH [--listen unix:/path|inet:[ADDR:]PORT]... [--store PATH]\n"

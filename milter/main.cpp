@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "common/exit_codes.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
 #include "core/policy/authenticity.hpp"
@@ -40,9 +41,6 @@ using namespace deskgate::log;
 
 namespace {
 
-constexpr int kExitUsage = 64;
-constexpr int kExitTempFail = 75;
-constexpr int kExitConfig = 78;
 
 // libmilter's callbacks carry no user pointer: the loaded config is reachable through this one
 // object, set up before smfi_main() starts its threads; a reload swaps the pointer under the

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # deskgate-milter (inbound) in front of a real Postfix, deskgate-lmtpd behind it: refusals
 # happen during the SMTP dialogue (asserted from the client's side), enabled customers' mail
-# passes and becomes a ticket, other recipients are untouched.
+# passes and becomes a ticket, other recipients are untouched. A routing rule's refuse is
+# answered in the SMTP dialogue (no bounce in Postfix's queue); a forged sender of a customer
+# that requires authentication, mixed with another recipient, passes the door without our
+# signed mark and gets no ticket rights at the LMTP agent (held, not bounced).
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_SOURCE_DIR:?}"
 export PYTHONPATH="$DESKGATE_SOURCE_DIR/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
@@ -14,6 +17,11 @@ deskgate = os.path.join(bindir, "deskgate")
 base = tempfile.mkdtemp(prefix="deskgate-milter-postfix-")
 os.chmod(base, 0o755)
 shutil.copytree(os.path.join(src, "config/examples"), os.path.join(base, "cfg"))
+with open(os.path.join(base, "cfg", "conf.d", "customers.toml"), "a") as f:
+    f.write('\n[[customers]]\nid = "secure"\nname = "Secure Ltd"\ndomains = ["secure.example"]\n'
+            'email_tickets = true\nrequire_authentication = true\nunauthenticated = "refuse"\n'
+            '\n[[rules]]\nname = "no lottery"\nconditions = [{ field = "body", kind = "contains", value = "lottery winner" }]\n'
+            'refuse = "We do not accept this kind of mail."\n')
 config = os.path.join(base, "cfg", "deskgate.toml")
 store = os.path.join(base, "store")
 failures = []
@@ -97,6 +105,37 @@ try:
     log = open(os.path.join(base, "milter.log")).read()
     check("reject: RCPT from=<carol@globex.example> to=<support@helpdesk.example.com>: 550 5.7.1" in log,
           "the milter logs its decision")
+
+    # A routing rule's refuse (here on the body) is answered at the end of DATA: the client
+    # hears 550, Postfix never takes the mail, so it can bounce nothing.
+    lottery = (b"From: Alice <alice@acme.example>\r\nTo: support@helpdesk.example.com\r\nSubject: news\r\n"
+               b"Message-ID: <m7@acme.example>\r\n\r\nYou are our lottery winner!\r\n")
+    refused, data = smtp("alice@acme.example", ["support@helpdesk.example.com"], lottery)
+    check(not refused and data and data[0] == 550 and data[1].startswith("5.7.1 We do not accept"),
+          f"a rule's refuse is answered 5xx in the SMTP dialogue: {data}")
+    postfix.flush()
+    check(postfix.queue() == [] and not any(b"m7@acme.example" in m for m in sink.messages()),
+          f"Postfix's queue holds no bounce for it: {postfix.queue()!r}")
+
+    # A forged sender of a customer that requires authentication, with one non-helpdesk
+    # recipient: the door may not reject the whole mail, adds no mark, and deskgate-lmtpd gives
+    # it no ticket rights (held for staff, counted), no contact, and no bounce.
+    forged = (b"From: Bob <bob@secure.example>\r\nTo: support@helpdesk.example.com, friend@elsewhere.example\r\n"
+              b"Subject: wire the money\r\nMessage-ID: <m8@secure.example>\r\n"
+              b"X-Deskgate-Auth: pass; from=<bob@secure.example>; msgid=<m8@secure.example>\r\n\r\nurgent\r\n")
+    before = len(tickets())
+    refused, data = smtp("bob@secure.example", ["support@helpdesk.example.com", "friend@elsewhere.example"], forged)
+    check(not refused and data and data[0] == 250, f"the mixed forged mail passes the door: {refused} {data}")
+    def held():
+        r = subprocess.run([deskgate, "stats", "--json", "--store", store], capture_output=True, text=True)
+        return json.loads(r.stdout)["verdicts"].get("held", 0) if r.returncode == 0 else 0
+    wait_for(lambda: held() >= 1, 30, "the held verdict")
+    t = tickets()
+    check(len(t) == before and not any(x["customer"] == "secure" for x in t), f"no ticket for the forged sender: {t}")
+    wait_for(lambda: any(b"m8@secure.example" in m for m in sink.messages()), 30, "the other recipient's copy")
+    check(not any(b"bob@secure.example" in m and b"5.7.1" in m for m in sink.messages()), "no bounce to the forged sender")
+    log = open(os.path.join(base, "milter.log")).read()
+    check("no mark: from=<bob@secure.example>" in log, "the milter logs that it vouched for nothing")
 except Exception as e:
     check(False, f"exception: {e!r}")
 finally:

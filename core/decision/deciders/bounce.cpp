@@ -74,7 +74,7 @@ std::optional<Outcome> decide_bounce(const Context& ctx) {
     tp.kind = TicketPlan::Kind::Append;
     tp.ticket = ticket->key;
     tp.customer_id = std::string(ctx.facts.who.customer_id());
-    tp.queue = ctx.config.queue_by_number.contains(ticket->queue) ? ctx.config.queue_by_number.at(ticket->queue) : 0;
+    tp.queue = ctx.queue_index(*ticket);
     tp.new_status = ticket->status;
     tp.automated = true;
     tp.mark_undeliverable = m.failed;

@@ -45,7 +45,7 @@ std::optional<Outcome> decide_journal(const Context& ctx) {
     tp.kind = TicketPlan::Kind::Append;
     tp.ticket = ticket->key;
     tp.customer_id = std::string(ctx.facts.who.customer_id());
-    tp.queue = q ? static_cast<std::size_t>(q - ctx.config.queues.data()) : 0;
+    tp.queue = ctx.queue_index(*ticket);
     tp.direction = Direction::Outbound;
     tp.new_status = q ? next_status(ticket->status, TicketEvent::OperatorReplied, *q).value_or(ticket->status)
                       : ticket->status;
