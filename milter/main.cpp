@@ -153,6 +153,7 @@ struct Connection {
     InboundDoor door;
     // outbound mode: the transaction as seen so far
     std::string sender;
+    std::string sasl_login;  // {auth_authen}, "" without SASL
     std::vector<std::string> recipients;
     std::string header_block;
     std::vector<std::pair<std::string, int>> control_headers;  // X-Deskgate-* name and count
@@ -160,6 +161,7 @@ struct Connection {
     void reset() {
         door.reset();
         sender.clear();
+        sasl_login.clear();
         recipients.clear();
         header_block.clear();
         control_headers.clear();
@@ -221,7 +223,8 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     c->reset();
     c->sender = argv && argv[0] ? argv[0] : "";
     const char* auth = smfi_getsymval(ctx, const_cast<char*>("{auth_authen}"));
-    c->door.sender(c->sender, auth && *auth);
+    c->sasl_login = auth ? auth : "";
+    c->door.sender(c->sender, !c->sasl_login.empty());
     return SMFIS_CONTINUE;
 }
 
@@ -272,6 +275,13 @@ void remove_control_headers(SMFICTX* ctx, const Connection* c) {
         for (int i = count; i >= 1; --i) smfi_chgheader(ctx, const_cast<char*>(name.c_str()), i, nullptr);
 }
 
+void add_headers(SMFICTX* ctx, const std::vector<HeaderField>& fields) {
+    for (const HeaderField& h : fields) {
+        std::string n = h.name, v = h.value;
+        smfi_addheader(ctx, n.data(), v.data());
+    }
+}
+
 // Sets (or adds) the first header `name`.
 void set_header(SMFICTX* ctx, const ParsedMessage& headers, const char* name, const std::string& value) {
     std::string v = value;
@@ -281,26 +291,21 @@ void set_header(SMFICTX* ctx, const ParsedMessage& headers, const char* name, co
 
 sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
     const ParsedMessage headers = parse_message(c->header_block + "\r\n");
-    // What the reply answers, from the ticket store (when the milter runs beside it).
-    std::optional<TicketKey> by_reference;
-    if (Store* store = g_milter->ticket_store()) {
-        std::vector<std::string> ids = headers.in_reply_to;
-        ids.insert(ids.end(), headers.references.rbegin(), headers.references.rend());
-        const auto err = store->read([&](const ReadTxn& txn) {
-            for (const std::string& mid : ids) {
-                const auto refs = txn.find_message_id(mid);
-                if (!refs.empty()) {
-                    by_reference = refs.front().ticket;
-                    return;
-                }
-            }
-        });
-        if (err) log_warning("{}: outbound: ticket store: {}", queue_id(ctx), err->message);
-    }
-    const auto plan = plan_outbound(c->loaded->config, c->loaded->tags, headers, c->sender, c->recipients, by_reference);
     const std::string id = queue_id(ctx);
+    // What the reply answers, from the ticket store (when the milter runs beside it): core
+    // decides whether it is needed, this only opens the read transaction.
+    const ReadTicketStore read_store = [&](const std::function<void(const ReadTxn&)>& body) {
+        if (Store* store = g_milter->ticket_store())
+            if (const auto err = store->read(body)) log_warning("{}: outbound: ticket store: {}", id, err->message);
+    };
+    const auto plan = plan_outbound(c->loaded->config, c->loaded->tags, headers, c->sender, c->recipients,
+                                    c->sasl_login, read_store);
     if (!plan) {
         log_info("{}: outbound: from=<{}>: no customer recipient and no ticket, unchanged", id, c->sender);
+        return SMFIS_CONTINUE;
+    }
+    if (plan->unchanged) {
+        log_info("{}: outbound: from=<{}>: {}", id, c->sender, plan->explanation);
         return SMFIS_CONTINUE;
     }
     if (!plan->from.empty()) set_header(ctx, headers, "From", plan->from);
@@ -311,10 +316,7 @@ sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
         smfi_addheader(ctx, const_cast<char*>("Message-ID"), v.data());
     }
     remove_control_headers(ctx, c);
-    for (const HeaderField& h : plan->control) {
-        std::string n = h.name, v = h.value;
-        smfi_addheader(ctx, n.data(), v.data());
-    }
+    add_headers(ctx, plan->control);
     if (!plan->journal_recipient.empty()) {
         std::string r = "<" + plan->journal_recipient + ">";
         smfi_addrcpt(ctx, r.data());
@@ -338,10 +340,7 @@ sfsistat on_eom(SMFICTX* ctx) {
     if (!refusal && c->door.strip_control_headers()) {
         // Control headers reach deskgate-lmtpd only from us: the client's go, ours are added.
         remove_control_headers(ctx, c);
-        for (const HeaderField& h : c->door.headers_to_add()) {
-            std::string n = h.name, v = h.value;
-            smfi_addheader(ctx, n.data(), v.data());
-        }
+        add_headers(ctx, c->door.headers_to_add());
     }
     c->reset();
     return refusal ? refuse(ctx, refusal->reply) : SMFIS_CONTINUE;

@@ -56,6 +56,15 @@ std::optional<PlusAddress> split_plus_address(std::string_view n) {
     return p;
 }
 
+std::string plus_address(std::string_view address, std::string_view detail) {
+    const auto at = address.rfind('@');
+    if (at == std::string_view::npos || detail.empty()) return std::string(address);
+    std::string out;
+    out.reserve(address.size() + detail.size() + 1);
+    out.append(address.substr(0, at)).append("+").append(detail).append(address.substr(at));
+    return out;
+}
+
 bool is_automated_local_part(std::string_view n) {
     std::string local(address_local(n));
     static constexpr std::array<std::string_view, 8> exact{

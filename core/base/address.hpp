@@ -24,6 +24,11 @@ struct PlusAddress {
 };
 std::optional<PlusAddress> split_plus_address(std::string_view normalized);
 
+// The inverse: "local+detail@domain" from "local@domain" (split at the last '@'), the one way
+// reply-token, journal, decision and VERP addresses are composed. An address without '@' or an
+// empty detail is returned unchanged.
+std::string plus_address(std::string_view address, std::string_view detail);
+
 // True for addresses automated systems use: MAILER-DAEMON, postmaster, *-request, owner-*, ...
 bool is_automated_local_part(std::string_view normalized);
 

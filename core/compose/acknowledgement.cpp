@@ -108,12 +108,9 @@ std::string build_acknowledgement(const AcknowledgementInput& in) {
         body += "\n" + render_template(queue.signature, lookup, TemplateContext::Text) + "\n";
 
     const std::string display = render_template(queue.display_name_template, lookup, TemplateContext::Header);
-    const std::string reply_to = [&] {
-        const auto at = queue.reply_to.find('@');
-        if (at == std::string::npos || config.global.secret.empty()) return queue.reply_to;
-        return fmt::format("{}+{}{}", queue.reply_to.substr(0, at), make_reply_token(config.global.secret, ticket.key),
-                           queue.reply_to.substr(at));
-    }();
+    const std::string reply_to = config.global.secret.empty()
+                                     ? queue.reply_to
+                                     : plus_address(queue.reply_to, make_reply_token(config.global.secret, ticket.key));
     std::string references;
     for (const std::string& r : original.references) references += fmt::format("<{}> ", r);
     references += fmt::format("<{}>", original.message_id);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "core/base/address.hpp"
 #include "core/policy/classify.hpp"
 #include "core/mail/header_encoding.hpp"
 #include "core/policy/threading.hpp"
@@ -11,9 +12,7 @@
 namespace deskgate {
 
 std::string decision_address(const Config& config, const Queue& queue, TicketKey ticket, bool approve) {
-    const auto at = queue.system_address.find('@');
-    return fmt::format("{}+{}{}", queue.system_address.substr(0, at), make_decision_token(config.global.secret, ticket, approve),
-                       queue.system_address.substr(at));
+    return plus_address(queue.system_address, make_decision_token(config.global.secret, ticket, approve));
 }
 
 namespace {

@@ -81,7 +81,7 @@ std::string Engine::verp_sender(std::uint64_t id) const {
     const std::string& base = config_.global.bounce_address;
     const auto at = base.find('@');
     if (base.empty() || at == std::string::npos || config_.global.secret.empty()) return {};
-    return fmt::format("{}+{}{}", base.substr(0, at), make_bounce_token(config_.global.secret, id), base.substr(at));
+    return plus_address(base, make_bounce_token(config_.global.secret, id));
 }
 
 namespace {

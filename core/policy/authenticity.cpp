@@ -109,11 +109,7 @@ std::string_view own_message_id(const ParsedMessage& message) {
 }  // namespace
 
 std::vector<HeaderField> authentication_mark(const Config& config, std::string_view sender, const ParsedMessage& headers) {
-    ParsedMessage block;
-    block.headers = {{std::string(kAuthHeader), mark_value(sender, own_message_id(headers))}};
-    block.headers.push_back({std::string(kSignatureHeader),
-                             sign_control_headers(config.global.secret, canonical_control_headers(block))});
-    return block.headers;
+    return signed_control_headers(config.global.secret, {{std::string(kAuthHeader), mark_value(sender, own_message_id(headers))}});
 }
 
 bool authentication_mark_proves(const ParsedMessage& message, std::string_view sender) {

@@ -89,6 +89,13 @@ std::string canonical_control_headers(const ParsedMessage& m) {
     return out;
 }
 
+std::vector<HeaderField> signed_control_headers(std::string_view secret, std::vector<HeaderField> fields) {
+    ParsedMessage signed_part;
+    signed_part.headers = fields;
+    fields.push_back({std::string(kSignatureHeader), sign_control_headers(secret, canonical_control_headers(signed_part))});
+    return fields;
+}
+
 std::size_t strip_untrusted_control_headers(const Config& config, ParsedMessage& m) {
     auto signature = m.header(kSignatureHeader);
     if (signature && !config.global.secret.empty() &&

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/model/config.hpp"
 #include "core/mail/message.hpp"
@@ -30,6 +31,11 @@ bool is_our_own_mail(const Config& config, const ParsedMessage& message);
 // The canonical text signed in X-Deskgate-Signature: "name:value\n" for each X-Deskgate-*
 // header except the signature and the loop header, names lower case, in order.
 std::string canonical_control_headers(const ParsedMessage& message);
+
+// The signed control-header block: `fields` (X-Deskgate-* headers) followed by the
+// X-Deskgate-Signature header that covers them, signed with `secret` - exactly what
+// strip_untrusted_control_headers() accepts on the way in.
+std::vector<HeaderField> signed_control_headers(std::string_view secret, std::vector<HeaderField> fields);
 
 // Removes X-Deskgate-* headers (except the loop header) from message.headers unless a valid
 // signature covers them. Returns how many were stripped.

@@ -77,23 +77,35 @@ std::string_view to_string(ThreadBy by) {
     return "?";
 }
 
-std::vector<ThreadCandidate> thread_candidates(const SubjectTagMatcher& tags, const ReadTxn& txn,
-                                               const ParsedMessage& m,
-                                               std::optional<TicketKey> token_ticket) {
+namespace {
+
+// Appends a candidate unless its ticket is already there (the first reason found wins).
+void add_candidate(std::vector<ThreadCandidate>& out, TicketKey key, ThreadBy by) {
+    if (std::none_of(out.begin(), out.end(), [&](const auto& c) { return c.ticket == key; }))
+        out.push_back({key, by});
+}
+
+}  // namespace
+
+std::vector<ThreadCandidate> reference_candidates(const ReadTxn& txn, const ParsedMessage& m) {
     std::vector<ThreadCandidate> out;
-    auto add = [&](TicketKey key, ThreadBy by) {
-        if (std::none_of(out.begin(), out.end(), [&](const auto& c) { return c.ticket == key; }))
-            out.push_back({key, by});
-    };
-    if (token_ticket) add(*token_ticket, ThreadBy::Token);
-    for (auto key : tags.find(m.subject)) add(key, ThreadBy::SubjectTag);
     auto add_ids = [&](const std::string& id, ThreadBy by) {
         if (id.empty() || id == m.message_id) return;
-        for (const auto& ref : txn.find_message_id(id)) add(ref.ticket, by);
+        for (const auto& ref : txn.find_message_id(id)) add_candidate(out, ref.ticket, by);
     };
     for (const auto& id : m.in_reply_to) add_ids(id, ThreadBy::InReplyTo);
     for (auto it = m.references.rbegin(); it != m.references.rend(); ++it)
         add_ids(*it, ThreadBy::References);  // the direct parent is last
+    return out;
+}
+
+std::vector<ThreadCandidate> thread_candidates(const SubjectTagMatcher& tags, const ReadTxn& txn,
+                                               const ParsedMessage& m,
+                                               std::optional<TicketKey> token_ticket) {
+    std::vector<ThreadCandidate> out;
+    if (token_ticket) add_candidate(out, *token_ticket, ThreadBy::Token);
+    for (auto key : tags.find(m.subject)) add_candidate(out, key, ThreadBy::SubjectTag);
+    for (const auto& c : reference_candidates(txn, m)) add_candidate(out, c.ticket, c.by);
     return out;
 }
 

@@ -51,7 +51,14 @@ struct ThreadResult {
     std::string explanation;            // why it joined / why candidates were rejected
 };
 
-// Candidates in priority order, without duplicates.
+// The tickets the mail's In-Reply-To, then References (the direct parent, written last, first)
+// name in the store, in that order, without duplicates. The mail's own Message-ID is skipped:
+// a mail that names itself (a resent copy, a client that lists its own id) threads nowhere by it.
+// Inbound threading (thread_candidates) and the outbound milter (outbound_ticket) both use it.
+std::vector<ThreadCandidate> reference_candidates(const ReadTxn& txn, const ParsedMessage& message);
+
+// Candidates in priority order, without duplicates: the reply token, the subject tags, then
+// reference_candidates().
 std::vector<ThreadCandidate> thread_candidates(const SubjectTagMatcher& tags, const ReadTxn& txn,
                                                const ParsedMessage& message,
                                                std::optional<TicketKey> token_ticket);

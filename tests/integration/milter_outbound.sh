@@ -3,7 +3,8 @@
 # customer leaves with From "<alias> - <queue>" <queue address> and a reply-token Reply-To, is
 # journaled into its ticket as an outbound message (status waiting), and the customer's answer
 # to it threads back into the same ticket; a reply to a customer not enabled leaves with the
-# global staff sender address and is not journaled; a forged journal copy is refused.
+# global staff sender address and is not journaled; a forged journal copy is refused; mail of a
+# submitter who is not staff leaves untouched and is not journaled, even with a ticket tag.
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_SOURCE_DIR:?}"
 export PYTHONPATH="$DESKGATE_SOURCE_DIR/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
@@ -103,6 +104,25 @@ try:
     check((frm.display_name, frm.addr_spec) == ("Jana Novak", "staff@example.com") and str(msg["Reply-To"]) == "staff@example.com",
           f"not-enabled customer: From/Reply-To the staff sender: {msg['From']} / {msg['Reply-To']}")
     check(msg["X-Deskgate-Ticket"] is None, "no journal for a customer not enabled")
+
+    # a submitter who is not staff writes to the customer with the ticket's tag: the mail leaves
+    # as written (From, Reply-To, Subject, no control headers) and nothing is journaled into 10-1
+    send(sub_port, "mallory@example.com", ["alice@acme.example"],
+         "From: Mallory <mallory@example.com>\r\nTo: alice@acme.example\r\nReply-To: mallory@example.com\r\n"
+         "Subject: Re: [Support#10-1] Printer on fire\r\nMessage-ID: <m1@example.com>\r\n\r\nPay this invoice.\r\n")
+    copy = wait_for(lambda: [m for m in sink.messages() if b"Pay this invoice" in m], 30, "the non-staff copy")[0]
+    msg = email.message_from_bytes(copy, policy=email.policy.default)
+    frm = msg["From"].addresses[0]
+    check((frm.display_name, frm.addr_spec) == ("Mallory", "mallory@example.com"), f"non-staff From unchanged: {msg['From']}")
+    check(str(msg["Reply-To"]) == "mallory@example.com", f"non-staff Reply-To unchanged: {msg['Reply-To']}")
+    check(str(msg["Subject"]) == "Re: [Support#10-1] Printer on fire", f"non-staff Subject unchanged: {msg['Subject']}")
+    check(msg["X-Deskgate-Ticket"] is None and msg["X-Deskgate-Signature"] is None, "no control headers on non-staff mail")
+    wait_for(lambda: not postfix.queue(), 30, "the queue to drain")
+    check(show("10-1")["ticket"]["entries"] == 4, "no journal copy of the non-staff mail in 10-1")
+    with open(os.path.join(base, "milter.log")) as f:
+        lines = [l for l in f if "mallory@example.com" in l]
+    check(len(lines) == 1 and "unchanged" in lines[0] and "not staff" in lines[0],
+          f"one milter log line for the non-staff mail: {lines}")
 
     # a forged journal copy (headers copied from the customer's copy, plain journal address)
     send(smtp_port, "alice@acme.example", ["journal@helpdesk.example.com"],

@@ -131,3 +131,156 @@ TEST_CASE("deskgate's own generated mail passes the outbound milter untouched (n
     CHECK(plan_outbound(c, tags, headers(ack + "X-Deskgate-Loop: desk.other.example\r\n"),
                         "support@helpdesk.example.com", {"alice@acme.example"}));
 }
+
+TEST_CASE("a sender who is not staff: left unchanged, never journaled, even with a ticket tag") {
+    const Config& c = example();
+    const SubjectTagMatcher tags(c);
+    const std::string head = "From: Mallory <mallory@example.com>\r\nTo: alice@acme.example\r\n"
+                             "Subject: Re: [Support#10-1] printer\r\nX-Deskgate-Ticket: 10-1\r\nMessage-ID: <m1@example.com>\r\n";
+    auto plan = plan_outbound(c, tags, headers(head), "mallory@example.com", {"alice@acme.example"});
+    REQUIRE(plan);
+    CHECK(plan->unchanged);
+    CHECK(plan->from.empty());
+    CHECK(plan->reply_to.empty());
+    CHECK(plan->subject.empty());
+    CHECK(plan->message_id.empty());
+    CHECK(plan->control.empty());
+    CHECK(plan->journal_recipient.empty());
+    CHECK(plan->explanation.find("not staff") != std::string::npos);
+    // a staff envelope sender does not make a stranger's From staff, nor does an unknown From
+    auto spoof = plan_outbound(c, tags, headers(head), "jana@example.com", {"alice@acme.example"});
+    REQUIRE(spoof);
+    CHECK(spoof->unchanged);
+    CHECK(spoof->journal_recipient.empty());
+    auto unparseable = plan_outbound(c, tags, headers("From: not an address\r\nSubject: [Support#10-1]\r\n"),
+                                     "jana@example.com", {"alice@acme.example"});
+    REQUIRE(unparseable);
+    CHECK(unparseable->unchanged);
+}
+
+TEST_CASE("a SASL login must be the From's own staff member") {
+    const Config& c = example();
+    const SubjectTagMatcher tags(c);
+    const auto head = headers("From: Jana <jana@example.com>\r\nTo: alice@acme.example\r\n"
+                              "Subject: Re: printer [Support#10-7]\r\nMessage-ID: <r2@example.com>\r\n");
+    // another staff member's login (or a stranger's) with jana's From: unchanged, no journal
+    for (const char* login : {"petr", "petr@example.com", "mallory", "jana@other.example", "jana.novak"}) {
+        CAPTURE(login);
+        auto plan = plan_outbound(c, tags, head, "jana@example.com", {"alice@acme.example"}, login);
+        REQUIRE(plan);
+        CHECK(plan->unchanged);
+        CHECK(plan->from.empty());
+        CHECK(plan->journal_recipient.empty());
+        CHECK(plan->explanation.find("SASL login") != std::string::npos);
+    }
+    // her own login, as address or local part, any case: rewritten and journaled
+    for (const char* login : {"jana", "JANA", "jana@example.com", "Jana@Example.COM"}) {
+        CAPTURE(login);
+        auto plan = plan_outbound(c, tags, head, "jana@example.com", {"alice@acme.example"}, login);
+        REQUIRE(plan);
+        CHECK_FALSE(plan->unchanged);
+        CHECK(plan->from == "\"jana - Support\" <support@helpdesk.example.com>");
+        CHECK_FALSE(plan->journal_recipient.empty());
+    }
+    // no login at all (sendmail(1), non_smtpd_milters): the staff From decides
+    auto plan = plan_outbound(c, tags, head, "jana@example.com", {"alice@acme.example"}, "");
+    REQUIRE(plan);
+    CHECK_FALSE(plan->unchanged);
+    CHECK(plan->from == "\"jana - Support\" <support@helpdesk.example.com>");
+    CHECK_FALSE(plan->journal_recipient.empty());
+    // without a From header the envelope sender is the sender
+    auto bare = plan_outbound(c, tags, headers("To: alice@acme.example\r\nSubject: [Support#10-7]\r\n"),
+                              "petr@example.com", {"alice@acme.example"}, "petr");
+    REQUIRE(bare);
+    CHECK_FALSE(bare->unchanged);
+    CHECK(bare->from == "\"petr - Support\" <support@helpdesk.example.com>");
+    auto bare_other = plan_outbound(c, tags, headers("To: alice@acme.example\r\nSubject: [Support#10-7]\r\n"),
+                                    "mallory@example.com", {"alice@acme.example"});
+    REQUIRE(bare_other);
+    CHECK(bare_other->unchanged);
+
+    CHECK(staff_login_matches(c.staff[0], "jana"));
+    CHECK_FALSE(staff_login_matches(c.staff[0], ""));
+    CHECK_FALSE(staff_login_matches(c.staff[0], "example.com"));
+}
+
+namespace {
+
+// A ticket store with ticket 10-1 opened by <a@acme.example>, and a reader that counts its calls.
+struct StoreWithTicket {
+    TempDir dir;
+    std::optional<Store> store;
+    int reads = 0;
+    StoreWithTicket() {
+        auto opened = Store::open(Store::Options{dir.path() / "s", 1u << 20, false});
+        store.emplace(std::move(std::get<Store>(opened)));
+        auto first = Engine(example()).deliver(*store, {"alice@acme.example", {"support@helpdesk.example.com"}, ""},
+                                               "From: alice@acme.example\r\nSubject: x\r\nMessage-ID: <a@acme.example>\r\n\r\nhi\r\n",
+                                               1000);
+        REQUIRE(first.recipients[0].ticket == TicketKey{10, 1});
+    }
+    ReadTicketStore reader() {
+        return [this](const std::function<void(const ReadTxn&)>& body) {
+            ++reads;
+            REQUIRE_FALSE(store->read(body));
+        };
+    }
+};
+
+}  // namespace
+
+TEST_CASE("outbound_ticket: header, else tag, else In-Reply-To/References; the store only for the last") {
+    const Config& c = example();
+    const SubjectTagMatcher tags(c);
+    StoreWithTicket s;
+    const ReadTicketStore read = s.reader();
+
+    // the client's header names it: no store read, even with references present
+    CHECK(outbound_ticket(tags, headers("X-Deskgate-Ticket: 20-3\r\nSubject: Re: x [Support#10-1]\r\n"
+                                        "In-Reply-To: <a@acme.example>\r\n"), read) == TicketKey{20, 3});
+    CHECK(s.reads == 0);
+    // the subject tag names it: no store read
+    CHECK(outbound_ticket(tags, headers("Subject: Re: x [Support#10-4]\r\nIn-Reply-To: <a@acme.example>\r\n"), read) ==
+          TicketKey{10, 4});
+    CHECK(s.reads == 0);
+    // an unparseable header falls through to the tag
+    CHECK(outbound_ticket(tags, headers("X-Deskgate-Ticket: bogus\r\nSubject: [Support#10-5]\r\n"), read) ==
+          TicketKey{10, 5});
+    CHECK(s.reads == 0);
+    // nothing names it and nothing is referenced: no store read
+    CHECK_FALSE(outbound_ticket(tags, headers("Subject: lunch?\r\n"), read));
+    CHECK(s.reads == 0);
+    // In-Reply-To, then References (direct parent last) through the store: one read
+    CHECK(outbound_ticket(tags, headers("Subject: Re: x\r\nIn-Reply-To: <a@acme.example>\r\n"), read) == TicketKey{10, 1});
+    CHECK(s.reads == 1);
+    CHECK(outbound_ticket(tags, headers("Subject: Re: x\r\nIn-Reply-To: <unknown@x.example>\r\n"
+                                        "References: <a@acme.example> <unknown@x.example>\r\n"), read) == TicketKey{10, 1});
+    CHECK(s.reads == 2);
+    // the mail's own Message-ID is skipped, as in inbound threading
+    CHECK_FALSE(outbound_ticket(tags, headers("Subject: Re: x\r\nMessage-ID: <a@acme.example>\r\n"
+                                              "References: <a@acme.example>\r\n"), read));
+    CHECK(s.reads == 3);
+    // no store at all
+    CHECK_FALSE(outbound_ticket(tags, headers("Subject: Re: x\r\nIn-Reply-To: <a@acme.example>\r\n"), {}));
+}
+
+TEST_CASE("plan_outbound reads the store for staff replies only, and threads by In-Reply-To") {
+    const Config& c = example();
+    const SubjectTagMatcher tags(c);
+    StoreWithTicket s;
+    const std::string body = "To: alice@acme.example\r\nSubject: Re: x\r\nIn-Reply-To: <a@acme.example>\r\n"
+                             "Message-ID: <r3@example.com>\r\n";
+    auto stranger = plan_outbound(c, tags, headers("From: mallory@example.com\r\n" + body), "mallory@example.com",
+                                  {"alice@acme.example"}, "", s.reader());
+    REQUIRE(stranger);
+    CHECK(stranger->unchanged);
+    CHECK(s.reads == 0);
+    auto staff = plan_outbound(c, tags, headers("From: jana@example.com\r\n" + body), "jana@example.com",
+                               {"alice@acme.example"}, "", s.reader());
+    REQUIRE(staff);
+    CHECK(s.reads == 1);
+    CHECK(staff->ticket == TicketKey{10, 1});
+    CHECK(staff->subject == "Re: x [Support#10-1]");
+    CHECK(staff->journal_recipient ==
+          "journal+" + make_journal_token(c.global.secret, {10, 1}, "r3@example.com") + "@helpdesk.example.com");
+}

@@ -97,6 +97,12 @@ TEST_CASE("addresses are normalised and split") {
     CHECK(plus->base == "support@helpdesk.example.com");
     CHECK(plus->detail == "t10-1-abc");
     CHECK_FALSE(split_plus_address("support@helpdesk.example.com"));
+    // plus_address composes what split_plus_address takes apart
+    CHECK(plus_address("support@helpdesk.example.com", "t10-1-abc") == "support+t10-1-abc@helpdesk.example.com");
+    CHECK(split_plus_address(plus_address("journal@helpdesk.example.com", "j1"))->base == "journal@helpdesk.example.com");
+    CHECK(plus_address("\"a@b\"@host.example", "x") == "\"a@b\"+x@host.example");  // the last '@' splits
+    CHECK(plus_address("no-at-sign", "x") == "no-at-sign");
+    CHECK(plus_address("support@helpdesk.example.com", "") == "support@helpdesk.example.com");
     CHECK(is_automated_local_part("mailer-daemon@x.example"));
     CHECK(is_automated_local_part("postmaster@x.example"));
     CHECK(is_automated_local_part("list-request@x.example"));
@@ -301,6 +307,16 @@ TEST_CASE("control headers survive only with our signature") {
     // Changing a signed value breaks the signature.
     signed_m.headers[1].value = "10-2";
     CHECK(strip_untrusted_control_headers(c, signed_m) == 3);
+
+    // signed_control_headers builds the same block, signature last
+    const auto block = signed_control_headers(kSecret, {m.headers[1], m.headers[2]});
+    REQUIRE(block.size() == 3);
+    CHECK(block[2].name == "X-Deskgate-Signature");
+    CHECK(block[2].value == sign_control_headers(kSecret, canonical_control_headers(m)));
+    ParsedMessage built;
+    built.headers = {{"From", "jana@example.com"}};
+    built.headers.insert(built.headers.end(), block.begin(), block.end());
+    CHECK(strip_untrusted_control_headers(c, built) == 0);
 }
 
 TEST_CASE("ticket life cycle") {
