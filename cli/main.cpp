@@ -36,6 +36,7 @@ commands:
 }  // namespace
 
 int main(int argc, char** argv) {
+    using namespace deskgate;
     using namespace deskgate::cli;
     if (argc < 2) {
         fmt::print(stderr, "{}", kUsage);

@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "common/config_reload.hpp"
 #include "common/exit_codes.hpp"
 #include "common/outbox_worker.hpp"
 #include "config/load.hpp"
@@ -154,14 +155,10 @@ int main(int argc, char** argv) {
         signals.async_wait([&](const boost::system::error_code& ec, int signo) {
             if (ec) return;
             if (signo == SIGHUP) {
-                LoadResult next = load_config(options->config);
-                if (!next.config) {
-                    for (const ConfigError& e : next.errors) log_error("config reload: {}", to_string(e));
-                    log_error("config reload failed ({} error(s)); the previous config stays in force", next.errors.size());
-                } else {
-                    if (next.config->global.store_path != runtime->config.global.store_path && options->store.empty())
+                if (auto next = reload_config(options->config)) {
+                    if (next->global.store_path != runtime->config.global.store_path && options->store.empty())
                         log_warning("config reload: a new store path takes effect only after a restart");
-                    server.reload(std::make_shared<const Runtime>(std::move(*next.config)));
+                    server.reload(std::make_shared<const Runtime>(std::move(*next)));
                     log_info("config reloaded from {}", options->config);
                 }
                 wait_signal();

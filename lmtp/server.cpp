@@ -155,6 +155,41 @@ awaitable<void> Server::accept_loop(Acceptor& acceptor) {
     }
 }
 
+// One transaction through the engine, a failed one too: its verdict (too-big, spool-failed)
+// is answered from core's table and counted in the store's stats. One log line a recipient.
+awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64_t max_size) {
+    DeliveryInput input;
+    input.now = unix_now() + options_.time_offset;
+    input.max_size = max_size;
+    if (tx.too_big) input.failure = SessionFailure::TooBig;
+    else if (tx.spool_failed || !tx.data) input.failure = SessionFailure::SpoolFailed;
+    else {
+        input.raw = tx.data->view();
+        input.parsed = parse_message(input.raw);
+    }
+    const std::string queue_id = input.failure == SessionFailure::None ? mta_queue_id(input.parsed) : "";
+    input.envelope = Envelope{tx.sender, tx.recipients, queue_id};
+    const auto rt = runtime();
+    using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
+    auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
+    committer_.submit(Committer::Job{
+        rt, std::move(input),
+        [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
+    DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
+    std::vector<Reply> replies;
+    for (std::size_t i = 0; i < tx.recipients.size() && i < plan.recipients.size(); ++i) {
+        const RecipientDecision& d = plan.recipients[i];
+        replies.push_back(d.reply);
+        log_info("{}: to=<{}>, from=<{}>, msgid=<{}>, queue={}, customer={}, ticket={}, verdict={}, "
+                 "status={} {}, why={}",
+                 queue_id.empty() ? "NOQUEUE" : queue_id, d.recipient, tx.sender, plan.message.message_id,
+                 d.queue ? std::to_string(rt->config.queues[*d.queue].number) : "-",
+                 plan.customer_id.empty() ? "-" : plan.customer_id, d.ticket ? to_string(*d.ticket) : "-",
+                 to_string(d.verdict), d.reply.code, d.reply.status, d.explanation);
+    }
+    co_return replies;
+}
+
 template <typename Socket>
 awaitable<void> Server::session(Socket socket) {
     struct Count {
@@ -189,37 +224,7 @@ awaitable<void> Server::session(Socket socket) {
 
             if (proto.transaction_ready()) {
                 Transaction tx = proto.take_transaction();
-                // Every transaction goes to the engine, a failed one too: its verdict (too-big,
-                // spool-failed) is answered from core's table and counted in the store's stats.
-                DeliveryInput input;
-                input.now = unix_now() + options_.time_offset;
-                input.max_size = limits.max_message_size;
-                if (tx.too_big) input.failure = SessionFailure::TooBig;
-                else if (tx.spool_failed || !tx.data) input.failure = SessionFailure::SpoolFailed;
-                else {
-                    input.raw = tx.data->view();
-                    input.parsed = parse_message(input.raw);
-                }
-                const std::string queue_id = input.failure == SessionFailure::None ? mta_queue_id(input.parsed) : "";
-                input.envelope = Envelope{tx.sender, tx.recipients, queue_id};
-                const auto rt = runtime();
-                using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
-                auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
-                committer_.submit(Committer::Job{
-                    rt, std::move(input),
-                    [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
-                DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
-                std::vector<Reply> replies;
-                for (std::size_t i = 0; i < tx.recipients.size() && i < plan.recipients.size(); ++i) {
-                    const RecipientDecision& d = plan.recipients[i];
-                    replies.push_back(d.reply);
-                    log_info("{}: to=<{}>, from=<{}>, msgid=<{}>, queue={}, customer={}, ticket={}, verdict={}, "
-                             "status={} {}, why={}",
-                             queue_id.empty() ? "NOQUEUE" : queue_id, d.recipient, tx.sender, plan.message.message_id,
-                             d.queue ? std::to_string(rt->config.queues[*d.queue].number) : "-",
-                             plan.customer_id.empty() ? "-" : plan.customer_id, d.ticket ? to_string(*d.ticket) : "-",
-                             to_string(d.verdict), d.reply.code, d.reply.status, d.explanation);
-                }
+                const std::vector<Reply> replies = co_await deliver(tx, limits.max_message_size);
                 proto.delivered(replies);
                 continue;
             }

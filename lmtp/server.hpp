@@ -66,6 +66,7 @@ public:
 private:
     template <typename Socket>
     boost::asio::awaitable<void> session(Socket socket);
+    boost::asio::awaitable<std::vector<Reply>> deliver(const Transaction& tx, std::uint64_t max_size);
     template <typename Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor);
 

@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "common/config_reload.hpp"
 #include "common/exit_codes.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
@@ -35,6 +36,7 @@
 #include "core/store/store.hpp"
 #include "core/model/token.hpp"
 #include "core/decision/door.hpp"
+#include "core/mail/header_block.hpp"
 
 using namespace deskgate;
 using namespace deskgate::log;
@@ -105,15 +107,11 @@ public:
         return loaded;
     }
     void reload() {
-        LoadResult next = load_config(config_path);
-        if (!next.config) {
-            for (const ConfigError& e : next.errors) log_error("config reload: {}", to_string(e));
-            log_error("config reload failed ({} error(s)); the previous config stays in force", next.errors.size());
-            return;
-        }
+        auto next = reload_config(config_path);
+        if (!next) return;
         {
             std::lock_guard lock(mutex);
-            loaded = std::make_shared<const Loaded>(std::move(*next.config));
+            loaded = std::make_shared<const Loaded>(std::move(*next));
         }
         log_info("config reloaded from {}", config_path);
     }
@@ -255,12 +253,7 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
         c->door.header(n, v);
         return SMFIS_CONTINUE;
     }
-    if (c->header_block.size() < (1u << 20)) {
-        c->header_block.append(n);
-        c->header_block += ": ";
-        c->header_block.append(v);
-        c->header_block += "\r\n";
-    }
+    append_header(c->header_block, n, v);
     return SMFIS_CONTINUE;
 }
 
@@ -359,39 +352,74 @@ sfsistat on_close(SMFICTX* ctx) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    set_program("deskgate-milter");
-    std::string config_path, socket;
+namespace {
+
+struct Options {
+    std::string config_path, socket, store_path;
     bool foreground = false;
     unsigned socket_mode = 0660;
     Mode mode = Mode::Auto;
-    std::string store_path;
+};
+
+// The command line; nullopt after printing the usage (exit 64).
+std::optional<Options> parse_options(int argc, char** argv) {
+    Options o;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
-        if (a == "--config" && i + 1 < argc) config_path = argv[++i];
-        else if (a == "--socket" && i + 1 < argc) socket = argv[++i];
-        else if (a == "--foreground") foreground = true;
-        else if (a == "--store" && i + 1 < argc) store_path = argv[++i];
+        if (a == "--config" && i + 1 < argc) o.config_path = argv[++i];
+        else if (a == "--socket" && i + 1 < argc) o.socket = argv[++i];
+        else if (a == "--foreground") o.foreground = true;
+        else if (a == "--store" && i + 1 < argc) o.store_path = argv[++i];
         else if (a == "--mode" && i + 1 < argc) {
             const std::string_view m = argv[++i];
-            if (m == "inbound") mode = Mode::Inbound;
-            else if (m == "outbound") mode = Mode::Outbound;
-            else if (m == "auto") mode = Mode::Auto;
+            if (m == "inbound") o.mode = Mode::Inbound;
+            else if (m == "outbound") o.mode = Mode::Outbound;
+            else if (m == "auto") o.mode = Mode::Auto;
             else {
                 fmt::print(stderr, "deskgate-milter: --mode inbound|outbound|auto\n");
-                return kExitUsage;
+                return std::nullopt;
             }
         }
-        else if (a == "--socket-mode" && i + 1 < argc) socket_mode = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 8));
+        else if (a == "--socket-mode" && i + 1 < argc) o.socket_mode = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 8));
         else {
             fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--store PATH] [--foreground] [--socket-mode OCTAL]\n");
-            return kExitUsage;
+            return std::nullopt;
         }
     }
-    if (config_path.empty()) {
+    if (o.config_path.empty()) {
         fmt::print(stderr, "usage: deskgate-milter --config PATH [--socket unix:/path|inet:PORT@127.0.0.1] [--foreground]\n");
-        return kExitUsage;
+        return std::nullopt;
     }
+    return o;
+}
+
+void log_verdicts() {
+    if (const auto counts = g_verdicts.take(); !counts.empty()) log_info("verdicts: {}", format_counts(counts));
+}
+
+// One line a minute with the door's verdicts since the last line (none when idle).
+void report_verdicts(std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    while (!stop.stop_requested()) {
+        cv.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; });
+        if (!stop.stop_requested()) log_verdicts();
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    set_program("deskgate-milter");
+    const auto options = parse_options(argc, argv);
+    if (!options) return kExitUsage;
+    const std::string& config_path = options->config_path;
+    std::string socket = options->socket;
+    const bool foreground = options->foreground;
+    const unsigned socket_mode = options->socket_mode;
+    const Mode mode = options->mode;
+    const std::string& store_path = options->store_path;
     LoadResult loaded = load_config(config_path);
     if (!loaded.config) {
         for (const ConfigError& e : loaded.errors) fmt::print(stderr, "deskgate-milter: {}\n", to_string(e));
@@ -435,19 +463,7 @@ int main(int argc, char** argv) {
     log_info("ready: listening on {} ({} mode), {} queue(s)", socket,
              mode == Mode::Inbound ? "inbound" : mode == Mode::Outbound ? "outbound" : "{daemon_name} chooses the",
              state.loaded->config.queues.size());
-    // One line a minute with the door's verdicts since the last line (none when idle).
-    auto log_verdicts = [] {
-        if (const auto counts = g_verdicts.take(); !counts.empty()) log_info("verdicts: {}", format_counts(counts));
-    };
-    std::jthread reporter([&](std::stop_token stop) {
-        std::mutex m;
-        std::condition_variable_any cv;
-        std::unique_lock lock(m);
-        while (!stop.stop_requested()) {
-            cv.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; });
-            if (!stop.stop_requested()) log_verdicts();
-        }
-    });
+    std::jthread reporter(report_verdicts);
     const int rc = smfi_main();
     reporter.request_stop();
     reporter.join();

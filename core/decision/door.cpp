@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/base/address.hpp"
+#include "core/mail/header_block.hpp"
 #include "core/policy/admission.hpp"
 #include "core/policy/authenticity.hpp"
 #include "core/policy/classify.hpp"
@@ -21,8 +22,6 @@ bool rules_read_body(const Config& config) {
                            [](const RuleCondition& c) { return c.field == RuleField::Body; });
     });
 }
-
-constexpr std::size_t kMaxHeaderBlock = 1u << 20;  // plenty for any real header block
 
 }  // namespace
 
@@ -95,12 +94,7 @@ std::optional<DoorReply> InboundDoor::recipient(std::string_view raw_address, st
 
 void InboundDoor::header(std::string_view name, std::string_view value) {
     size_ += name.size() + value.size() + 4;
-    if (message_.size() < kMaxHeaderBlock) {
-        message_.append(name);
-        message_ += ": ";
-        message_.append(value);
-        message_ += "\r\n";
-    }
+    append_header(message_, name, value);
 }
 
 void InboundDoor::body_chunk(std::string_view chunk) {
