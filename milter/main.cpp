@@ -463,7 +463,14 @@ int main(int argc, char** argv) {
     log_info("ready: listening on {} ({} mode), {} queue(s)", socket,
              mode == Mode::Inbound ? "inbound" : mode == Mode::Outbound ? "outbound" : "{daemon_name} chooses the",
              state.loaded->config.queues.size());
+    // The reporter must not take libmilter's signals (SIGHUP reloads, SIGTERM stops): it starts
+    // with them blocked, as libmilter's own threads do.
+    sigset_t signals, previous;
+    sigemptyset(&signals);
+    for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, &previous);
     std::jthread reporter(report_verdicts);
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     const int rc = smfi_main();
     reporter.request_stop();
     reporter.join();

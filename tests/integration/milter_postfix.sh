@@ -146,6 +146,11 @@ finally:
         try: milter.wait(20)
         except subprocess.TimeoutExpired: milter.kill()
     if sink: sink.close()
+    if milter and milter.poll() is not None:
+        mlog = open(os.path.join(base, "milter.log")).read()
+        line = next((l for l in mlog.splitlines() if "verdicts: " in l), "")
+        check("refused=4" in line and "unknown-recipient=1" in line,
+              f"the milter counts its refusals under the names of deskgate stats (logged at stop): {line!r}")
     if failures:
         print("--- postfix log ---\n" + (postfix.log()[-3000:] if postfix else ""))
         print("--- milter log ---\n" + open(os.path.join(base, "milter.log")).read()[-3000:])
