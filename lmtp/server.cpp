@@ -155,12 +155,33 @@ awaitable<void> Server::accept_loop(Acceptor& acceptor) {
     }
 }
 
+// Hands one input to the single writer and waits for its plan.
+awaitable<DeliveryPlan> Server::commit(std::shared_ptr<const Runtime> rt, DeliveryInput input) {
+    using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
+    auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
+    committer_.submit(Committer::Job{
+        std::move(rt), std::move(input),
+        [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
+    co_return co_await channel->async_receive(use_awaitable);
+}
+
+// RCPT refusals of transactions that never reached DATA: counted when the session ends.
+awaitable<void> Server::count_refusals(std::vector<Verdict> rcpt_refusals) {
+    DeliveryInput input;
+    input.now = unix_now() + options_.time_offset;
+    input.failure = SessionFailure::NoData;
+    input.rcpt_refusals = std::move(rcpt_refusals);
+    co_await commit(runtime(), std::move(input));
+}
+
 // One transaction through the engine, a failed one too: its verdict (too-big, spool-failed)
 // is answered from core's table and counted in the store's stats. One log line a recipient.
-awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64_t max_size) {
+awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64_t max_size,
+                                             std::vector<Verdict> rcpt_refusals) {
     DeliveryInput input;
     input.now = unix_now() + options_.time_offset;
     input.max_size = max_size;
+    input.rcpt_refusals = std::move(rcpt_refusals);
     if (tx.too_big) input.failure = SessionFailure::TooBig;
     else if (tx.spool_failed || !tx.data) input.failure = SessionFailure::SpoolFailed;
     else {
@@ -170,12 +191,7 @@ awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64
     const std::string queue_id = input.failure == SessionFailure::None ? mta_queue_id(input.parsed) : "";
     input.envelope = Envelope{tx.sender, tx.recipients, queue_id};
     const auto rt = runtime();
-    using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeliveryPlan)>;
-    auto channel = std::make_shared<Channel>(co_await asio::this_coro::executor, 1);
-    committer_.submit(Committer::Job{
-        rt, std::move(input),
-        [channel](DeliveryPlan plan) { channel->try_send(boost::system::error_code{}, std::move(plan)); }});
-    DeliveryPlan plan = co_await channel->async_receive(use_awaitable);
+    const DeliveryPlan plan = co_await commit(rt, std::move(input));
     std::vector<Reply> replies;
     for (std::size_t i = 0; i < tx.recipients.size() && i < plan.recipients.size(); ++i) {
         const RecipientDecision& d = plan.recipients[i];
@@ -200,16 +216,16 @@ awaitable<void> Server::session(Socket socket) {
     const auto start_runtime = runtime();
     ProtocolLimits limits = options_.limits;
     limits.max_message_size = start_runtime->config.global.max_message_size;
+    std::vector<Verdict> rcpt_refusals;  // counted with the next message, or when the session ends
     Protocol proto(start_runtime->config.global.hostname, limits, options_.spool,
-                   [this](std::string_view address) -> std::optional<Reply> {
+                   [this, &rcpt_refusals](std::string_view address) -> std::optional<Reply> {
                        const auto rt = runtime();
-                       std::optional<Reply> refusal;
                        auto admitted = admit_recipient(rt->config, address);
-                       if (auto* a = std::get_if<Admission>(&admitted)) refusal = a->reply;
-                       if (refusal)
-                           log_info("NOQUEUE: reject: RCPT to=<{}>: {} {} {}", address, refusal->code,
-                                    refusal->status, refusal->text);
-                       return refusal;
+                       const auto* a = std::get_if<Admission>(&admitted);
+                       if (!a) return std::nullopt;
+                       rcpt_refusals.push_back(a->verdict);
+                       log_info("NOQUEUE: reject: RCPT to=<{}>: {}; verdict={}", address, a->reply, to_string(a->verdict));
+                       return a->reply;
                    });
     asio::steady_timer timer(co_await asio::this_coro::executor);
     std::array<char, 64 * 1024> buffer{};
@@ -224,7 +240,8 @@ awaitable<void> Server::session(Socket socket) {
 
             if (proto.transaction_ready()) {
                 Transaction tx = proto.take_transaction();
-                const std::vector<Reply> replies = co_await deliver(tx, limits.max_message_size);
+                const std::vector<Reply> replies =
+                    co_await deliver(tx, limits.max_message_size, std::exchange(rcpt_refusals, {}));
                 proto.delivered(replies);
                 continue;
             }
@@ -261,6 +278,13 @@ awaitable<void> Server::session(Socket socket) {
     }
     boost::system::error_code ec;
     socket.close(ec);
+    if (!rcpt_refusals.empty()) {
+        try {
+            co_await count_refusals(std::move(rcpt_refusals));
+        } catch (const std::exception& e) {
+            log_warning("session: RCPT refusals not counted: {}", e.what());
+        }
+    }
 }
 
 }  // namespace deskgate::lmtp

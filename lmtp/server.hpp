@@ -66,7 +66,10 @@ public:
 private:
     template <typename Socket>
     boost::asio::awaitable<void> session(Socket socket);
-    boost::asio::awaitable<std::vector<Reply>> deliver(const Transaction& tx, std::uint64_t max_size);
+    boost::asio::awaitable<std::vector<Reply>> deliver(const Transaction& tx, std::uint64_t max_size,
+                                                       std::vector<Verdict> rcpt_refusals);
+    boost::asio::awaitable<DeliveryPlan> commit(std::shared_ptr<const Runtime> rt, DeliveryInput input);
+    boost::asio::awaitable<void> count_refusals(std::vector<Verdict> rcpt_refusals);
     template <typename Acceptor>
     boost::asio::awaitable<void> accept_loop(Acceptor& acceptor);
 

@@ -25,11 +25,13 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 // counter update per distinct verdict (a mail to 50 recipients is one read-modify-write).
 void count_verdicts(WriteTxn& txn, const DeliveryPlan& plan) {
     std::vector<std::pair<Verdict, std::uint64_t>> verdicts;
-    for (const RecipientDecision& d : plan.recipients) {
-        auto it = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == d.verdict; });
-        if (it == verdicts.end()) verdicts.emplace_back(d.verdict, 1);
+    auto count = [&](Verdict verdict) {
+        auto it = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v.first == verdict; });
+        if (it == verdicts.end()) verdicts.emplace_back(verdict, 1);
         else ++it->second;
-    }
+    };
+    for (const RecipientDecision& d : plan.recipients) count(d.verdict);
+    for (const Verdict v : plan.rcpt_refusals) count(v);
     for (const auto& [verdict, n] : verdicts) txn.count_verdict(to_string(verdict), n);
 }
 

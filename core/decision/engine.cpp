@@ -181,8 +181,11 @@ DeliveryPlan session_failure_plan(const DeliveryInput& in) {
 
 DeliveryPlan Engine::deliver(Store& store, const Envelope& envelope, std::string_view raw,
                              std::int64_t now) const {
-    std::vector<DeliveryInput> one;
-    one.push_back(DeliveryInput{envelope, raw, parse_message(raw), now});
+    std::vector<DeliveryInput> one(1);
+    one[0].envelope = envelope;
+    one[0].raw = raw;
+    one[0].parsed = parse_message(raw);
+    one[0].now = now;
     return std::move(deliver_batch(store, one).front());
 }
 
@@ -195,6 +198,7 @@ std::vector<DeliveryPlan> Engine::deliver_batch(Store& store, const std::vector<
             const DeliveryInput& in = inputs[i];
             results[i] = in.failure == SessionFailure::None ? plan(txn, in.envelope, in.parsed, in.raw.size(), in.now)
                                                              : session_failure_plan(in);
+            results[i].rcpt_refusals = in.rcpt_refusals;
             apply(txn, results[i], in.envelope, in.raw, in.now);
         });
     }

@@ -21,8 +21,9 @@ struct Envelope {
     std::string queue_id;                 // MTA queue id, for logs ("" if unknown)
 };
 
-// What the LMTP session knows went wrong before any policy could look at the mail.
-enum class SessionFailure { None, TooBig, SpoolFailed };
+// What the LMTP session knows went wrong before any policy could look at the mail. NoData: no
+// message at all (the transaction ended before DATA); only its RCPT refusals are counted.
+enum class SessionFailure { None, TooBig, SpoolFailed, NoData };
 
 // The acknowledgement a plan sends (BRIEF rule 6), decided in plan(), written by apply().
 struct AckPlan {
@@ -68,6 +69,7 @@ struct DeliveryPlan {
     std::vector<RecipientDecision> recipients;
     TicketPlan ticket;
     std::optional<OutboxItem> forward;   // Redirected / Held: a copy for a person (outbox)
+    std::vector<Verdict> rcpt_refusals;  // answered by the session at RCPT time: counted with these
     bool store_raw = false;              // anything to write at all
 };
 
@@ -80,6 +82,9 @@ struct DeliveryInput {
     std::int64_t now = 0;
     SessionFailure failure = SessionFailure::None;
     std::uint64_t max_size = 0;          // TooBig: the limit the session enforced
+    // Recipients the session refused at RCPT (from admit_recipient, the same table): they never
+    // reach the decision, but are counted in the same transaction as the message.
+    std::vector<Verdict> rcpt_refusals;
 };
 
 }  // namespace deskgate

@@ -2,7 +2,7 @@
 # deskgate-lmtpd behind a real Postfix on loopback: a new ticket; a reply joined by
 # In-Reply-To; a not-enabled customer's mail bounced by Postfix with the admin's text in the
 # DSN; an inactive queue deferred (kept in Postfix's queue) and delivered after the queue is
-# re-activated by a config reload (SIGHUP).
+# re-activated by a config reload (SIGHUP); every answer, RCPT refusals too, in deskgate stats.
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_SOURCE_DIR:?}"
 export PYTHONPATH="$DESKGATE_SOURCE_DIR/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
@@ -101,6 +101,11 @@ try:
     wait_for(lambda: sum(1 for x in tickets() if x["queue"] == 30) == 2, 30, "delivery under the old config")
     check(True, "after a failed reload the previous config stays in force")
 
+    # every answer of the session is counted, its RCPT refusals too (the inactive queue's 451)
+    stats = json.loads(subprocess.run([deskgate, "stats", "--json", "--store", store], capture_output=True, text=True).stdout)
+    v = stats["verdicts"]
+    check(v["queue-inactive"] >= 1 and v["refused"] >= 1 and v["new-ticket"] >= 3,
+          f"deskgate stats counts the LMTP session's refusals: {v}")
     log = lmtpd.log()
     check("to=<support@helpdesk.example.com>" in log and "verdict=new-ticket" in log and "ticket=10-1" in log,
           "one log line per recipient decision")
