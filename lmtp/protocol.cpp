@@ -1,4 +1,5 @@
-// protocol.cpp - see protocol.hpp. Replies carry RFC 3463 enhanced status codes.
+// protocol.cpp - see protocol.hpp. Every reply code and RFC 3463 enhanced status comes from
+// core: protocol_reply() for protocol answers, the recipient check and delivery for verdicts.
 #include "lmtp/protocol.hpp"
 
 #include <algorithm>
@@ -35,7 +36,16 @@ std::string one_line(std::string_view s) {
     return out;
 }
 
+std::string wire_line(const Reply& r, bool with_status) {
+    if (!with_status) return fmt::format("{} {}\r\n", r.code, one_line(r.text));
+    return fmt::format("{} {} {}\r\n", r.code, r.status, one_line(r.text));
+}
+
 }  // namespace
+
+std::string reply_line(ProtocolReply kind, std::string_view text) {
+    return wire_line(protocol_reply(kind, text), sends_enhanced_status(kind));
+}
 
 std::optional<PathArgument> parse_path(std::string_view text) {
     text = trim(text);
@@ -74,7 +84,9 @@ std::optional<PathArgument> parse_path(std::string_view text) {
 Protocol::Protocol(std::string hostname, ProtocolLimits limits, SpoolOptions spool, RecipientCheck check)
     : hostname_(std::move(hostname)), limits_(limits), spool_options_(std::move(spool)), check_(std::move(check)) {}
 
-std::string Protocol::greeting() const { return fmt::format("220 {} LMTP deskgate ready\r\n", hostname_); }
+std::string Protocol::greeting() const {
+    return reply_line(ProtocolReply::Greeting, fmt::format("{} LMTP deskgate ready", hostname_));
+}
 
 std::string Protocol::take_output() {
     std::string out;
@@ -82,24 +94,26 @@ std::string Protocol::take_output() {
     return out;
 }
 
-void Protocol::reply(int code, std::string_view status, std::string_view text) {
-    if (status.empty()) output_ += fmt::format("{} {}\r\n", code, one_line(text));
-    else output_ += fmt::format("{} {} {}\r\n", code, status, one_line(text));
+void Protocol::reply(ProtocolReply kind, std::string_view text) { output_ += reply_line(kind, text); }
+
+void Protocol::send(const Reply& r) { output_ += wire_line(r, true); }
+
+void Protocol::reply_multi(ProtocolReply kind, const std::vector<std::string>& lines) {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::string line = reply_line(kind, lines[i]);
+        if (i + 1 < lines.size()) line[line.find(' ')] = '-';  // "250-...": more lines follow
+        output_ += line;
+    }
 }
 
-void Protocol::reply_multi(int code, const std::vector<std::string>& lines) {
-    for (std::size_t i = 0; i < lines.size(); ++i)
-        output_ += fmt::format("{}{}{}\r\n", code, i + 1 < lines.size() ? '-' : ' ', one_line(lines[i]));
-}
-
-void Protocol::error(int code, std::string_view status, std::string_view text) {
-    reply(code, status, text);
+void Protocol::error(ProtocolReply kind, std::string_view text) {
+    reply(kind, text);
     if (++errors_ >= limits_.max_errors) shutdown("Too many errors, closing connection");
 }
 
 void Protocol::shutdown(std::string_view text) {
     if (closed_) return;
-    reply(421, "4.3.2", fmt::format("{} {}", hostname_, text));
+    reply(ProtocolReply::ServiceClosing, fmt::format("{} {}", hostname_, text));
     closed_ = true;
     pending_.clear();
 }
@@ -135,12 +149,8 @@ Transaction Protocol::take_transaction() {
 
 void Protocol::delivered(const std::vector<Reply>& replies) {
     for (std::size_t i = 0; i < awaiting_replies_; ++i) {
-        if (i < replies.size()) {
-            const Reply& r = replies[i];
-            reply(r.code, fmt::format("{}", r.status), r.text);
-        } else {
-            reply(451, "4.3.0", "no reply for this recipient, try again later");
-        }
+        if (i < replies.size()) send(replies[i]);
+        else reply(ProtocolReply::NoRecipientReply, "no reply for this recipient, try again later");
     }
     awaiting_replies_ = 0;
     process();
@@ -174,7 +184,7 @@ void Protocol::process() {
         }
         if (nl == std::string::npos) {
             if (pending_.size() - pos > limits_.max_command_line) {
-                error(500, "5.5.2", "Line too long");
+                error(ProtocolReply::LineTooLong, "Line too long");
                 discarding_line_ = true;
                 pos = pending_.size();
             }
@@ -183,7 +193,7 @@ void Protocol::process() {
         std::string_view line = std::string_view(pending_).substr(pos, nl - pos);
         pos = nl + 1;
         if (line.size() + 1 > limits_.max_command_line) {
-            error(500, "5.5.2", "Line too long");
+            error(ProtocolReply::LineTooLong, "Line too long");
             continue;
         }
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -235,78 +245,81 @@ void Protocol::command(std::string_view line) {
     const std::string_view arg = line.size() > verb.size() ? trim(line.substr(verb.size())) : std::string_view();
 
     if (verb == "LHLO") {
-        if (arg.empty()) return error(501, "5.5.4", "LHLO needs a domain");
+        if (arg.empty()) return error(ProtocolReply::SyntaxError, "LHLO needs a domain");
         reset();
         state_ = State::Ready;
-        return reply_multi(250, {hostname_, "PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME",
-                                 fmt::format("SIZE {}", limits_.max_message_size)});
+        return reply_multi(ProtocolReply::Capabilities, {hostname_, "PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME",
+                                                         fmt::format("SIZE {}", limits_.max_message_size)});
     }
-    if (verb == "HELO" || verb == "EHLO") return error(500, "5.5.1", "This is LMTP: use LHLO");
+    if (verb == "HELO" || verb == "EHLO") return error(ProtocolReply::InvalidCommand, "This is LMTP: use LHLO");
     if (verb == "QUIT") {
-        reply(221, "2.0.0", fmt::format("{} closing connection", hostname_));
+        reply(ProtocolReply::Bye, fmt::format("{} closing connection", hostname_));
         closed_ = true;
         return;
     }
-    if (verb == "NOOP") return reply(250, "2.0.0", "Ok");
+    if (verb == "NOOP") return reply(ProtocolReply::Ok, "Ok");
     if (verb == "RSET") {
         reset();
-        return reply(250, "2.0.0", "Ok");
+        return reply(ProtocolReply::Ok, "Ok");
     }
-    if (verb == "VRFY") return reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
+    if (verb == "VRFY")
+        return reply(ProtocolReply::CannotVerify, "Cannot VRFY user, but will accept message and attempt delivery");
     if (verb == "MAIL") {
-        if (state_ == State::Start) return error(503, "5.5.1", "Send LHLO first");
-        if (state_ != State::Ready) return error(503, "5.5.1", "Nested MAIL command");
-        if (!starts_with_ci(arg, "FROM:")) return error(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+        if (state_ == State::Start) return error(ProtocolReply::BadSequence, "Send LHLO first");
+        if (state_ != State::Ready) return error(ProtocolReply::BadSequence, "Nested MAIL command");
+        if (!starts_with_ci(arg, "FROM:")) return error(ProtocolReply::SyntaxError, "Syntax: MAIL FROM:<address>");
         auto path = parse_path(arg.substr(5));
-        if (!path) return error(501, "5.1.7", "Bad sender address syntax");
+        if (!path) return error(ProtocolReply::BadSenderSyntax, "Bad sender address syntax");
         for (const auto& [key, value] : path->params) {
             if (key == "SIZE") {
                 std::uint64_t size = 0;
                 const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
                 if (ec != std::errc() || p != value.data() + value.size())
-                    return error(501, "5.5.4", "Bad SIZE parameter");
+                    return error(ProtocolReply::SyntaxError, "Bad SIZE parameter");
                 if (size > limits_.max_message_size)
-                    return reply(552, "5.3.4", fmt::format("Message size exceeds fixed limit of {} bytes",
-                                                           limits_.max_message_size));
+                    return reply(ProtocolReply::MessageTooBig,
+                                 fmt::format("Message size exceeds fixed limit of {} bytes", limits_.max_message_size));
             } else if (key == "BODY") {
                 const std::string body = upper(value);
-                if (body != "7BIT" && body != "8BITMIME") return error(501, "5.5.4", "Bad BODY parameter");
+                if (body != "7BIT" && body != "8BITMIME") return error(ProtocolReply::SyntaxError, "Bad BODY parameter");
             } else {
-                return error(555, "5.5.4", fmt::format("Unsupported parameter {}", key));
+                return error(ProtocolReply::ParameterNotSupported, fmt::format("Unsupported parameter {}", key));
             }
         }
         sender_ = path->address;
         state_ = State::Mail;
-        return reply(250, "2.1.0", "Sender ok");
+        return reply(ProtocolReply::SenderOk, "Sender ok");
     }
     if (verb == "RCPT") {
-        if (state_ != State::Mail) return error(503, "5.5.1", "Need MAIL command first");
-        if (!starts_with_ci(arg, "TO:")) return error(501, "5.5.4", "Syntax: RCPT TO:<address>");
+        if (state_ != State::Mail) return error(ProtocolReply::BadSequence, "Need MAIL command first");
+        if (!starts_with_ci(arg, "TO:")) return error(ProtocolReply::SyntaxError, "Syntax: RCPT TO:<address>");
         auto path = parse_path(arg.substr(3));
-        if (!path || path->address.empty()) return error(501, "5.1.3", "Bad recipient address syntax");
-        if (!path->params.empty()) return error(555, "5.5.4", fmt::format("Unsupported parameter {}", path->params[0].first));
-        if (recipients_.size() >= limits_.max_recipients) return reply(452, "4.5.3", "Too many recipients");
+        if (!path || path->address.empty())
+            return error(ProtocolReply::BadRecipientSyntax, "Bad recipient address syntax");
+        if (!path->params.empty())
+            return error(ProtocolReply::ParameterNotSupported, fmt::format("Unsupported parameter {}", path->params[0].first));
+        if (recipients_.size() >= limits_.max_recipients)
+            return reply(ProtocolReply::TooManyRecipients, "Too many recipients");
         if (check_) {
-            if (auto refused = check_(path->address))
-                return reply(refused->code, fmt::format("{}", refused->status), refused->text);
+            if (auto refused = check_(path->address)) return send(*refused);
         }
         recipients_.push_back(path->address);
-        return reply(250, "2.1.5", "Recipient ok");
+        return reply(ProtocolReply::RecipientOk, "Recipient ok");
     }
     if (verb == "DATA") {
-        if (state_ != State::Mail) return error(503, "5.5.1", "Need MAIL command first");
-        if (recipients_.empty()) return error(503, "5.5.1", "No valid recipients");
-        if (!arg.empty()) return error(501, "5.5.4", "DATA takes no arguments");
+        if (state_ != State::Mail) return error(ProtocolReply::BadSequence, "Need MAIL command first");
+        if (recipients_.empty()) return error(ProtocolReply::BadSequence, "No valid recipients");
+        if (!arg.empty()) return error(ProtocolReply::SyntaxError, "DATA takes no arguments");
         data_ = std::make_unique<Spool>(spool_options_);
         data_size_ = 0;
         too_big_ = false;
         spool_failed_ = false;
         data_line_start_ = true;
         state_ = State::Data;
-        return reply(354, "", "Start mail input; end with <CRLF>.<CRLF>");
+        return reply(ProtocolReply::StartInput, "Start mail input; end with <CRLF>.<CRLF>");
     }
-    if (verb.empty()) return error(500, "5.5.2", "Empty command");
-    return error(500, "5.5.2", fmt::format("Command not recognized: {}", verb.substr(0, 20)));
+    if (verb.empty()) return error(ProtocolReply::CommandUnrecognized, "Empty command");
+    return error(ProtocolReply::CommandUnrecognized, fmt::format("Command not recognized: {}", verb.substr(0, 20)));
 }
 
 }  // namespace deskgate::lmtp

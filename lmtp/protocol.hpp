@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/base/protocol_reply.hpp"
 #include "core/base/reply.hpp"
 #include "lmtp/spool.hpp"
 
@@ -71,10 +72,11 @@ private:
     void process();
     void command(std::string_view line);
     void data_line(std::string_view line, bool complete);
-    void reply(int code, std::string_view status, std::string_view text);
-    void reply_multi(int code, const std::vector<std::string>& lines);
+    void reply(ProtocolReply kind, std::string_view text);
+    void reply_multi(ProtocolReply kind, const std::vector<std::string>& lines);
+    void send(const Reply& r);  // a reply decided in core (RCPT check, delivery)
     void reset();
-    void error(int code, std::string_view status, std::string_view text);
+    void error(ProtocolReply kind, std::string_view text);
 
     std::string hostname_;
     ProtocolLimits limits_;
@@ -98,6 +100,10 @@ private:
     std::optional<Transaction> ready_;
     std::size_t awaiting_replies_ = 0;
 };
+
+// One reply line on the wire, "code status text\r\n" (no status where core's table sends none);
+// the text is made one line. For what is written outside a session, e.g. a 421 refusal.
+std::string reply_line(ProtocolReply kind, std::string_view text);
 
 // Parses "<addr>" (or a bare addr) with optional ESMTP parameters after it.
 struct PathArgument {

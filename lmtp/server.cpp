@@ -136,14 +136,15 @@ awaitable<void> Server::accept_loop(Acceptor& acceptor) {
         }
         const std::string host = runtime()->config.global.hostname;
         if (draining_) {
-            asio::co_spawn(io_, refuse(std::move(socket), fmt::format("421 4.3.2 {} service shutting down\r\n", host)),
-                           asio::detached);
+            std::string line = reply_line(ProtocolReply::ServiceClosing, fmt::format("{} service shutting down", host));
+            asio::co_spawn(io_, refuse(std::move(socket), std::move(line)), asio::detached);
             continue;
         }
         if (sessions_.load() >= options_.max_sessions) {
             log_warning("too many sessions ({}), connection refused", options_.max_sessions);
-            asio::co_spawn(io_, refuse(std::move(socket), fmt::format("421 4.3.2 {} too many sessions, try again later\r\n", host)),
-                           asio::detached);
+            std::string line =
+                reply_line(ProtocolReply::ServiceClosing, fmt::format("{} too many sessions, try again later", host));
+            asio::co_spawn(io_, refuse(std::move(socket), std::move(line)), asio::detached);
             continue;
         }
         if constexpr (std::is_same_v<Acceptor, asio::ip::tcp::acceptor>) {

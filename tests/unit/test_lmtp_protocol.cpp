@@ -1,8 +1,14 @@
 // test_lmtp_protocol.cpp - the LMTP state machine fed bytes, replies asserted exactly:
 // pipelining, bare LF, dot-unstuffing, over-long lines, missing final dot, too many
-// recipients, oversize SIZE= and DATA, RCPT-time refusals, spooling to disk.
+// recipients, oversize SIZE= and DATA, RCPT-time refusals, spooling to disk; and core's table
+// of protocol replies (code class and enhanced status class agree).
 #include <doctest/doctest.h>
 
+#include <iterator>
+#include <set>
+
+#include "core/base/protocol_reply.hpp"
+#include "core/base/verdict.hpp"
 #include "lmtp/protocol.hpp"
 #include "test_support.hpp"
 
@@ -14,8 +20,8 @@ namespace {
 struct Harness {
     explicit Harness(ProtocolLimits limits = {}, SpoolOptions spool = {})
         : p("lmtp.example", limits, std::move(spool), [](std::string_view a) -> std::optional<Reply> {
-              if (a == "nobody@h.example") return Reply{550, {5, 1, 1}, "<nobody@h.example>: no such helpdesk address"};
-              if (a == "closed@h.example") return Reply{451, {4, 2, 1}, "Closed is not accepting mail"};
+              if (a == "nobody@h.example") return reply_for(Verdict::UnknownRecipient, "<nobody@h.example>: no such helpdesk address");
+              if (a == "closed@h.example") return reply_for(Verdict::QueueInactive, "Closed is not accepting mail");
               return std::nullopt;
           }) {}
 
@@ -24,7 +30,7 @@ struct Harness {
         return p.take_output();
     }
 
-    // Delivers a ready transaction answering `code` for every recipient; returns the output.
+    // Delivers a ready transaction answering 250 2.0.0 for every recipient; returns the output.
     std::string deliver(std::string* data = nullptr, std::vector<std::string>* rcpts = nullptr) {
         REQUIRE(p.transaction_ready());
         Transaction t = p.take_transaction();
@@ -32,7 +38,7 @@ struct Harness {
         if (rcpts) *rcpts = t.recipients;
         std::vector<Reply> replies;
         for (std::size_t i = 0; i < t.recipients.size(); ++i)
-            replies.push_back(Reply{250, {2, 0, 0}, "ticket 10-" + std::to_string(i + 1) + " created"});
+            replies.push_back(reply_for(Verdict::NewTicket, "ticket 10-" + std::to_string(i + 1) + " created"));
         p.delivered(replies);
         return p.take_output();
     }
@@ -220,4 +226,58 @@ TEST_CASE("path arguments") {
     CHECK(parse_path("<@relay.example:a@b.example>")->address == "a@b.example");
     CHECK_FALSE(parse_path("<a@b.example"));
     CHECK_FALSE(parse_path("<a b@c.example>"));
+}
+
+TEST_CASE("every protocol reply: code class equals enhanced status class where a status is sent") {
+    std::set<std::string_view> names;
+    for (std::size_t i = 0; i < std::size(kAllProtocolReplies); ++i) {
+        const ProtocolReply kind = kAllProtocolReplies[i];
+        CAPTURE(to_string(kind));
+        CHECK(static_cast<std::size_t>(kind) == i);  // declaration order, none skipped
+        CHECK(names.insert(to_string(kind)).second);
+        const Reply r = protocol_reply(kind, "some text");
+        CHECK(r.text == "some text");
+        CHECK(r.code >= 200);
+        CHECK(r.code <= 599);
+        if (sends_enhanced_status(kind)) {
+            const int klass = r.code / 100;
+            CHECK((klass == 2 || klass == 4 || klass == 5));
+            CHECK(r.status.klass == klass);
+            CHECK(reply_line(kind, "x") == fmt::format("{} {} x\r\n", r.code, r.status));
+        } else {
+            CHECK(r.status == EnhancedStatus{0, 0, 0});
+            CHECK(reply_line(kind, "x") == fmt::format("{} x\r\n", r.code));
+        }
+    }
+    // nothing declared after the last one listed: to_string covers every value (-Wswitch)
+    CHECK(to_string(static_cast<ProtocolReply>(std::size(kAllProtocolReplies))) == "unknown");
+    // the protocol-level codes as sent today
+    CHECK(reply_line(ProtocolReply::Greeting, "h LMTP deskgate ready") == "220 h LMTP deskgate ready\r\n");
+    CHECK(reply_line(ProtocolReply::StartInput, "go") == "354 go\r\n");
+    CHECK(reply_line(ProtocolReply::ServiceClosing, "h bye") == "421 4.3.2 h bye\r\n");
+    CHECK(reply_line(ProtocolReply::NoRecipientReply, "x") == "451 4.3.0 x\r\n");
+    CHECK(reply_line(ProtocolReply::MessageTooBig, "x") == "552 5.3.4 x\r\n");
+}
+
+TEST_CASE("a delivery that answers fewer recipients than accepted: 451 4.3.0 for the rest") {
+    Harness h(small());
+    h.feed("LHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<r1@h.example>\r\nRCPT TO:<r2@h.example>\r\nDATA\r\nx\r\n.\r\n");
+    REQUIRE(h.p.transaction_ready());
+    h.p.take_transaction();
+    h.p.delivered({reply_for(Verdict::Appended, "appended to 10-7")});
+    CHECK(h.p.take_output() == "250 2.0.0 appended to 10-7\r\n451 4.3.0 no reply for this recipient, try again later\r\n");
+}
+
+TEST_CASE("the remaining protocol replies, byte by byte") {
+    Harness h(small());
+    CHECK(h.feed("LHLO\r\n") == "501 5.5.4 LHLO needs a domain\r\n");
+    CHECK(h.feed("\r\n") == "500 5.5.2 Empty command\r\n");
+    h.feed("LHLO c\r\n");
+    CHECK(h.feed("MAIL FROM:<a@b.example> BODY=BINARYMIME\r\n") == "501 5.5.4 Bad BODY parameter\r\n");
+    CHECK(h.feed("MAIL FROM:<a@b.example>\r\n") == "250 2.1.0 Sender ok\r\n");
+    CHECK(h.feed("RCPT TO:<>\r\n") == "501 5.1.3 Bad recipient address syntax\r\n");
+    CHECK(h.feed("RCPT FROM:<x@h.example>\r\n") == "501 5.5.4 Syntax: RCPT TO:<address>\r\n");
+    CHECK(h.feed("RCPT TO:<x@h.example> NOTIFY=NEVER\r\n") == "555 5.5.4 Unsupported parameter NOTIFY\r\n");
+    CHECK(h.feed("RCPT TO:<x@h.example>\r\n") == "250 2.1.5 Recipient ok\r\n");
+    CHECK(h.feed("DATA now\r\n") == "501 5.5.4 DATA takes no arguments\r\n");
 }
