@@ -57,28 +57,14 @@ std::string age_text(std::int64_t seconds) {
     return fmt::format("{}d {}h", seconds / 86400, seconds % 86400 / 3600);
 }
 
-}  // namespace
-
-int cmd_stats(const Args& args) {
-    // The config only names the queues: with --store and no --config it is optional.
-    std::optional<Config> config;
-    const std::string cpath = config_path(args);
-    std::error_code ec;
-    if (args.option("config") || !args.option("store") || std::filesystem::exists(cpath, ec)) {
-        config = load_or_report(cpath);
-        if (!config && (args.option("config") || !args.option("store"))) return kExitFailure;
-    }
-    const auto clock = now_or_report(args);
-    if (!clock) return kExitUsage;
-    const std::int64_t now = *clock;
-    const std::string path = store_path(args, config ? &*config : nullptr);
-    auto store = open_store_or_report(path, true);
-    if (!store) return kExitFailure;
-
+// Reads the verdict counters, tickets and outbox in one read transaction, names the queues
+// from `config` (if any), then takes the store's size. Prints the store's error and returns
+// nullopt on failure.
+std::optional<StoreStats> gather_stats(const Store& store, const Config* config) {
     StoreStats s;
-    s.schema = store->schema();
+    s.schema = store.schema();
     s.outbox = {{"pending", 0}, {"failed", 0}, {"sent", 0}};
-    auto err = store->read([&](const ReadTxn& txn) {
+    auto err = store.read([&](const ReadTxn& txn) {
         s.verdicts = all_verdicts(txn.verdict_counts());
         s.queues.clear();
         const auto tickets = txn.tickets({});
@@ -98,66 +84,70 @@ int cmd_stats(const Args& args) {
     });
     if (err) {
         fmt::print(stderr, "deskgate: {}\n", err->message);
-        return kExitFailure;
+        return std::nullopt;
     }
     if (config)
         for (auto& [number, q] : s.queues)
             if (const Queue* queue = config->queue_by_num(number)) q.name = queue->name;
-    auto usage = store->usage();
+    auto usage = store.usage();
     if (auto* e = std::get_if<StoreError>(&usage)) {
         fmt::print(stderr, "deskgate: {}\n", e->message);
-        return kExitFailure;
+        return std::nullopt;
     }
     s.usage = std::get<StoreUsage>(usage);
+    return s;
+}
 
-    if (args.flag("json")) {
-        JsonWriter w;
+// `--json`: one object (cli/JSON.md).
+void print_stats_json(const std::string& path, StoreStats& s, std::int64_t now) {
+    JsonWriter w;
+    w.begin_object();
+    w.field("store", path).field("schema", s.schema);
+    w.key("verdicts").begin_object();
+    for (const auto& [name, n] : s.verdicts) w.field(name, n);
+    w.end_object();
+    w.key("tickets").begin_object();
+    w.field("total", static_cast<std::uint64_t>(s.tickets));
+    w.key("queues").begin_array();
+    for (const auto& [number, q] : s.queues) {
         w.begin_object();
-        w.field("store", path).field("schema", s.schema);
-        w.key("verdicts").begin_object();
-        for (const auto& [name, n] : s.verdicts) w.field(name, n);
-        w.end_object();
-        w.key("tickets").begin_object();
-        w.field("total", static_cast<std::uint64_t>(s.tickets));
-        w.key("queues").begin_array();
-        for (const auto& [number, q] : s.queues) {
-            w.begin_object();
-            w.field("queue", number).field("name", q.name).field("total", static_cast<std::uint64_t>(q.total));
-            w.key("statuses").begin_object();
-            for (TicketStatus st : kStatuses) {
-                const auto it = q.by_status.find(st);
-                w.field(to_string(st), static_cast<std::uint64_t>(it == q.by_status.end() ? 0 : it->second));
-            }
-            w.end_object();
-            w.end_object();
-        }
-        w.end_array();
-        w.end_object();
-        w.key("size").begin_object();
-        w.field("file_bytes", s.usage.file_bytes).field("map_size", s.usage.map_size);
-        w.field("page_size", s.usage.page_size).field("pages_used", s.usage.pages_used);
-        w.field("used_bytes", s.usage.pages_used * s.usage.page_size).field("free_pages", s.usage.free_pages);
-        w.end_object();
-        w.key("outbox").begin_object();
-        for (const char* state : {"pending", "failed", "sent"})
-            w.field(state, static_cast<std::uint64_t>(s.outbox[state]));
-        for (const auto& [state, n] : s.outbox)
-            if (state != "pending" && state != "failed" && state != "sent") w.field(state, static_cast<std::uint64_t>(n));
-        w.key("oldest_pending");
-        if (s.oldest_pending) {
-            w.begin_object();
-            w.field("id", s.oldest_pending->id).field("created", iso_time(s.oldest_pending->created));
-            w.field("age_seconds", std::max<std::int64_t>(0, now - s.oldest_pending->created));
-            w.end_object();
-        } else {
-            w.null();
+        w.field("queue", number).field("name", q.name).field("total", static_cast<std::uint64_t>(q.total));
+        w.key("statuses").begin_object();
+        for (TicketStatus st : kStatuses) {
+            const auto it = q.by_status.find(st);
+            w.field(to_string(st), static_cast<std::uint64_t>(it == q.by_status.end() ? 0 : it->second));
         }
         w.end_object();
         w.end_object();
-        fmt::print("{}", w.str());
-        return kExitOk;
     }
+    w.end_array();
+    w.end_object();
+    w.key("size").begin_object();
+    w.field("file_bytes", s.usage.file_bytes).field("map_size", s.usage.map_size);
+    w.field("page_size", s.usage.page_size).field("pages_used", s.usage.pages_used);
+    w.field("used_bytes", s.usage.pages_used * s.usage.page_size).field("free_pages", s.usage.free_pages);
+    w.end_object();
+    w.key("outbox").begin_object();
+    for (const char* state : {"pending", "failed", "sent"})
+        w.field(state, static_cast<std::uint64_t>(s.outbox[state]));
+    for (const auto& [state, n] : s.outbox)
+        if (state != "pending" && state != "failed" && state != "sent") w.field(state, static_cast<std::uint64_t>(n));
+    w.key("oldest_pending");
+    if (s.oldest_pending) {
+        w.begin_object();
+        w.field("id", s.oldest_pending->id).field("created", iso_time(s.oldest_pending->created));
+        w.field("age_seconds", std::max<std::int64_t>(0, now - s.oldest_pending->created));
+        w.end_object();
+    } else {
+        w.null();
+    }
+    w.end_object();
+    w.end_object();
+    fmt::print("{}", w.str());
+}
 
+// The text report: verdict table, tickets per queue and status, size line, outbox line.
+void print_stats_text(const std::string& path, StoreStats& s, std::int64_t now) {
     fmt::print("store {} (schema {})\n\n", path, s.schema);
     if (s.schema < kSchemaVersion)
         fmt::print("verdicts: not counted before schema {}; the store migrates on its next write open\n\n",
@@ -194,6 +184,30 @@ int cmd_stats(const Args& args) {
     for (const auto& [state, n] : s.outbox)
         if (state != "pending" && state != "failed" && state != "sent") fmt::print(", {} {}", n, state);
     fmt::print("\n");
+}
+
+}  // namespace
+
+int cmd_stats(const Args& args) {
+    // The config only names the queues: with --store and no --config it is optional.
+    std::optional<Config> config;
+    const std::string cpath = config_path(args);
+    std::error_code ec;
+    if (args.option("config") || !args.option("store") || std::filesystem::exists(cpath, ec)) {
+        config = load_or_report(cpath);
+        if (!config && (args.option("config") || !args.option("store"))) return kExitFailure;
+    }
+    const auto clock = now_or_report(args);
+    if (!clock) return kExitUsage;
+    const std::int64_t now = *clock;
+    const std::string path = store_path(args, config ? &*config : nullptr);
+    auto store = open_store_or_report(path, true);
+    if (!store) return kExitFailure;
+
+    auto stats = gather_stats(*store, config ? &*config : nullptr);
+    if (!stats) return kExitFailure;
+    if (args.flag("json")) print_stats_json(path, *stats, now);
+    else print_stats_text(path, *stats, now);
     return kExitOk;
 }
 

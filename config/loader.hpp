@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct Reference {
     SourcePos where;
     std::string context;     // e.g. "set_queue in rule 'x'"
 };
+
+// "file:line:column", for "first defined at ..." in duplicate errors.
+std::string where_text(const SourcePos& p);
 
 class Loader {
 public:
@@ -36,6 +40,9 @@ public:
     const std::filesystem::path& base_dir() const { return base_dir_; }
 
 private:
+    // One reader per section, in sections_global.cpp ([global], [[staff]], [[customers]]),
+    // sections_queues.cpp ([[queues]]) and sections_rules.cpp ([[rules]], [[calendars]],
+    // [[views]]). Each reads its keys in one fixed order, so errors come out in that order.
     void read_global(const toml::table& t);
     void read_calendar(const toml::table& t);
     void read_staff(const toml::table& t);
@@ -43,6 +50,21 @@ private:
     void read_queue(const toml::table& t);
     void read_rule(const toml::table& t);
     void read_view(const toml::table& t);
+
+    // Parts of read_global, in the order it calls them.
+    void read_global_policies(TableReader& r, Global& g);
+    void read_global_limits(TableReader& r, Global& g);
+    void read_global_sockets(TableReader& r, Global& g);
+    // Parts of read_queue, in the order it calls them.
+    void read_queue_number(TableReader& r, Queue& q);
+    void read_queue_addresses(TableReader& r, Queue& q);
+    void read_queue_presentation(TableReader& r, Queue& q);
+    void read_queue_defaults(TableReader& r, Queue& q);
+    void read_queue_acknowledgement(TableReader& r, Queue& q);
+    void read_queue_lifecycle(TableReader& r, Queue& q);
+    void read_queue_subject_tag(TableReader& r, Queue& q);
+    // The actions of a rule (set_*, add_tags, assign, refuse, discard).
+    void read_rule_actions(TableReader& r, const std::string& context, RuleActions& act);
     // An array of queue numbers under `key`, each recorded as a reference to check in finish().
     std::vector<std::uint32_t> queue_numbers(TableReader& r, std::string_view key, const std::string& context);
     template <typename F>
@@ -50,6 +72,8 @@ private:
 
     void claim_address(const std::string& address, std::uint32_t queue, const SourcePos& where);
     void check_template_at(TableReader& r, std::string_view key, const std::string& text);
+    // The string under `key`, its template syntax checked (check_template_at), if present.
+    std::optional<std::string> template_at(TableReader& r, std::string_view key);
 
     std::filesystem::path base_dir_;
     Diagnostics diag_;

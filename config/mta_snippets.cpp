@@ -96,40 +96,45 @@ std::string postfix_milter_endpoint(const Config& config) {
     return is_unix(a) ? "unix:" + a.path : (a.ipv6 ? "inet6:" : "inet:") + postfix_host_port(a);
 }
 
-std::string postfix_config_script(const Config& config, const std::string& config_file, const PostfixFacts& facts) {
-    const std::string postconf = facts.config_dir.empty() ? "postconf" : "postconf -c " + quoted(facts.config_dir);
-    const std::vector<std::string> domains = helpdesk_domains(config);
-    const std::string nexthop = postfix_lmtp_nexthop(config);
-    const std::string milter = postfix_milter_endpoint(config);
-    const bool lmtp_unix = is_unix(lmtp_endpoint(config));
-    const bool milter_unix = is_unix(milter_endpoint(config));
-    auto current = [&](const std::string& name) {
+namespace {
+
+// The script being written: comment lines and `postconf` commands, and what main.cf holds now.
+struct PostfixScript {
+    const PostfixFacts& facts;
+    std::string postconf;  // "postconf", or "postconf -c 'DIR'"
+    std::string out;
+
+    void line(const std::string& text) { out += text + "\n"; }
+    void set_main(const std::string& name, const std::string& value) {
+        line(fmt::format("{} -e {}", postconf, quoted(name + " = " + value)));
+    }
+    // The current main.cf value of `name` ("" when unset).
+    std::string current(const std::string& name) const {
         auto it = facts.main.find(name);
         return it == facts.main.end() ? std::string() : it->second;
-    };
-    std::string out;
-    auto line = [&](const std::string& text) { out += text + "\n"; };
-    auto set_main = [&](const std::string& name, const std::string& value) {
-        line(fmt::format("{} -e {}", postconf, quoted(name + " = " + value)));
-    };
+    }
+};
 
-    line(fmt::format("# deskgate: Postfix settings for {} ({} helpdesk domain{}: {}).", config_file, domains.size(),
-                     domains.size() == 1 ? "" : "s", fmt::join(domains, ", ")));
-    line("# Run these lines as root (or paste them into a shell), then: postfix reload");
-    line("# Running them again changes nothing: existing tables and milters are kept.");
-    if (!facts.postconf_available)
-        line("# NOTE: postconf was not found; current values are assumed to be Postfix's defaults (empty).");
-    line("");
+void write_preamble(PostfixScript& s, const std::string& config_file, const std::vector<std::string>& domains) {
+    s.line(fmt::format("# deskgate: Postfix settings for {} ({} helpdesk domain{}: {}).", config_file, domains.size(),
+                       domains.size() == 1 ? "" : "s", fmt::join(domains, ", ")));
+    s.line("# Run these lines as root (or paste them into a shell), then: postfix reload");
+    s.line("# Running them again changes nothing: existing tables and milters are kept.");
+    if (!s.facts.postconf_available)
+        s.line("# NOTE: postconf was not found; current values are assumed to be Postfix's defaults (empty).");
+    s.line("");
+}
 
-    // 1. Delivery of the helpdesk domains over LMTP.
-    line("# 1. Mail for the helpdesk domains is delivered to deskgate-lmtpd over LMTP.");
+// transport_maps: our inline table first, then the current elements but an earlier run's table.
+std::vector<std::string> transport_maps(const PostfixScript& s, const std::vector<std::string>& domains,
+                                        const std::string& nexthop) {
     std::vector<std::string> transport;
     std::string table = "inline:{ ";
     for (std::size_t i = 0; i < domains.size(); ++i)
         table += fmt::format("{}{}={}", i ? ", " : "", domains[i], nexthop);
     table += " }";
     transport.push_back(table);
-    for (const std::string& element : split_postfix_list(current("transport_maps"))) {
+    for (const std::string& element : split_postfix_list(s.current("transport_maps"))) {
         // an earlier run's table (also one for another socket path) is replaced, not stacked
         const bool ours = element.starts_with("inline:{") && element.find("=lmtp:") != std::string::npos &&
                           std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
@@ -137,83 +142,111 @@ std::string postfix_config_script(const Config& config, const std::string& confi
                           });
         if (!ours && !contains(transport, element)) transport.push_back(element);
     }
-    set_main("transport_maps", fmt::format("{}", fmt::join(transport, ", ")));
-    std::vector<std::string> relay = split_postfix_list(current("relay_domains"));
+    return transport;
+}
+
+// 1. Delivery of the helpdesk domains over LMTP: transport_maps, relay_domains, and a warning
+// for each domain mydestination claims.
+void write_lmtp_delivery(PostfixScript& s, const std::vector<std::string>& domains, const std::string& nexthop) {
+    s.line("# 1. Mail for the helpdesk domains is delivered to deskgate-lmtpd over LMTP.");
+    s.set_main("transport_maps", fmt::format("{}", fmt::join(transport_maps(s, domains, nexthop), ", ")));
+    std::vector<std::string> relay = split_postfix_list(s.current("relay_domains"));
     bool relay_changed = false;
     for (const std::string& d : domains)
         if (!contains(relay, d)) {
             relay.push_back(d);
             relay_changed = true;
         }
-    if (relay_changed || relay.empty()) set_main("relay_domains", fmt::format("{}", fmt::join(relay, ", ")));
-    else line(fmt::format("#    relay_domains already lists {}", fmt::join(domains, ", ")));
-    const std::vector<std::string> mydestination = split_postfix_list(current("mydestination"));
+    if (relay_changed || relay.empty()) s.set_main("relay_domains", fmt::format("{}", fmt::join(relay, ", ")));
+    else s.line(fmt::format("#    relay_domains already lists {}", fmt::join(domains, ", ")));
+    const std::vector<std::string> mydestination = split_postfix_list(s.current("mydestination"));
     for (const std::string& d : domains)
         if (contains(mydestination, d))
-            line(fmt::format("# WARNING: {} is in mydestination; remove it there, or Postfix treats it as a local "
-                             "domain and refuses helpdesk addresses as unknown local users.", d));
-    line("");
+            s.line(fmt::format("# WARNING: {} is in mydestination; remove it there, or Postfix treats it as a local "
+                               "domain and refuses helpdesk addresses as unknown local users.", d));
+    s.line("");
+}
 
-    // 2. The milter.
-    line("# 2. deskgate-milter: refusals during the SMTP dialogue (inbound) and From/Reply-To rewriting");
-    line("#    of staff replies (outbound: the submission service and sendmail(1) below).");
+// 2. The milter on smtpd and non-smtpd mail (kept if already there), failing closed.
+void write_milter(PostfixScript& s, const std::string& milter) {
+    s.line("# 2. deskgate-milter: refusals during the SMTP dialogue (inbound) and From/Reply-To rewriting");
+    s.line("#    of staff replies (outbound: the submission service and sendmail(1) below).");
     for (const char* name : {"smtpd_milters", "non_smtpd_milters"}) {
-        std::vector<std::string> milters = split_postfix_list(current(name));
+        std::vector<std::string> milters = split_postfix_list(s.current(name));
         if (contains(milters, milter)) {
-            line(fmt::format("#    {} already has {}", name, milter));
+            s.line(fmt::format("#    {} already has {}", name, milter));
             continue;
         }
         milters.push_back(milter);
-        set_main(name, fmt::format("{}", fmt::join(milters, ", ")));
+        s.set_main(name, fmt::format("{}", fmt::join(milters, ", ")));
     }
-    line("#    tempfail: while deskgate-milter is unreachable mail waits (451) instead of passing unchecked.");
-    set_main("milter_default_action", "tempfail");
-    set_main("milter_protocol", "6");
-    set_main("milter_connect_timeout", "10s");
-    set_main("milter_command_timeout", "30s");
-    set_main("milter_content_timeout", "300s");
-    line("");
+    s.line("#    tempfail: while deskgate-milter is unreachable mail waits (451) instead of passing unchecked.");
+    s.set_main("milter_default_action", "tempfail");
+    s.set_main("milter_protocol", "6");
+    s.set_main("milter_connect_timeout", "10s");
+    s.set_main("milter_command_timeout", "30s");
+    s.set_main("milter_content_timeout", "300s");
+    s.line("");
+}
 
-    // 3. master.cf: which mail counts as outbound.
-    line("# 3. master.cf: mail from staff counts as outbound (deskgate-milter sees {daemon_name} = OUTBOUND):");
-    line("#    the submission service, and mail submitted with sendmail(1) through a cleanup of its own.");
-    const std::string sub = facts.submission_service + "/inet";
-    if (facts.chroot.contains(sub)) {
-        line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
+// 3. master.cf: which mail counts as outbound (the submission service `sub`, and sendmail(1)
+// through a cleanup of its own).
+void write_outbound_services(PostfixScript& s, const std::string& sub, bool milter_unix) {
+    const std::string& postconf = s.postconf;
+    s.line("# 3. master.cf: mail from staff counts as outbound (deskgate-milter sees {daemon_name} = OUTBOUND):");
+    s.line("#    the submission service, and mail submitted with sendmail(1) through a cleanup of its own.");
+    if (s.facts.chroot.contains(sub)) {
+        s.line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
     } else {
         // chrooted, it could not reach a unix milter socket outside the queue directory
-        line(fmt::format("{} -M {}", postconf, quoted(fmt::format("{}={} inet n - {} - - smtpd", sub, facts.submission_service,
-                                                                  milter_unix ? "n" : "y"))));
-        line(fmt::format("{} -P {}", postconf, quoted(sub + "/syslog_name=postfix/submission")));
-        line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_tls_security_level=encrypt")));
-        line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_sasl_auth_enable=yes")));
-        line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_client_restrictions=permit_sasl_authenticated,reject")));
-        line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
+        s.line(fmt::format("{} -M {}", postconf, quoted(fmt::format("{}={} inet n - {} - - smtpd", sub, s.facts.submission_service,
+                                                                    milter_unix ? "n" : "y"))));
+        s.line(fmt::format("{} -P {}", postconf, quoted(sub + "/syslog_name=postfix/submission")));
+        s.line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_tls_security_level=encrypt")));
+        s.line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_sasl_auth_enable=yes")));
+        s.line(fmt::format("{} -P {}", postconf, quoted(sub + "/smtpd_client_restrictions=permit_sasl_authenticated,reject")));
+        s.line(fmt::format("{} -P {}", postconf, quoted(sub + "/milter_macro_daemon_name=OUTBOUND")));
     }
-    line(fmt::format("{} -M {}", postconf, quoted("deskgate-cleanup/unix=deskgate-cleanup unix n - n - 0 cleanup")));
-    line(fmt::format("{} -P {}", postconf, quoted("deskgate-cleanup/unix/milter_macro_daemon_name=OUTBOUND")));
-    line(fmt::format("{} -P {}", postconf, quoted("pickup/unix/cleanup_service_name=deskgate-cleanup")));
+    s.line(fmt::format("{} -M {}", postconf, quoted("deskgate-cleanup/unix=deskgate-cleanup unix n - n - 0 cleanup")));
+    s.line(fmt::format("{} -P {}", postconf, quoted("deskgate-cleanup/unix/milter_macro_daemon_name=OUTBOUND")));
+    s.line(fmt::format("{} -P {}", postconf, quoted("pickup/unix/cleanup_service_name=deskgate-cleanup")));
+}
 
-    // 4. chroot: a chrooted Postfix daemon cannot see /run/deskgate.
+// 4. chroot: a chrooted Postfix daemon cannot see /run/deskgate; only when a service needs it.
+void write_unchroot(PostfixScript& s, const std::string& sub, bool lmtp_unix, bool milter_unix) {
     std::vector<std::string> unchroot;
     auto need = [&](const std::string& service, bool uses_unix_socket) {
-        auto it = facts.chroot.find(service);
-        if (uses_unix_socket && it != facts.chroot.end() && it->second == "y" && !contains(unchroot, service))
+        auto it = s.facts.chroot.find(service);
+        if (uses_unix_socket && it != s.facts.chroot.end() && it->second == "y" && !contains(unchroot, service))
             unchroot.push_back(service);
     };
     need("lmtp/unix", lmtp_unix);
     need("smtp/inet", milter_unix);
     need(sub, milter_unix);
-    if (!unchroot.empty()) {
-        line("");
-        line("# 4. These services run chrooted in the queue directory and could not reach the unix sockets");
-        line("#    of deskgate (Debian's default). Run them unchrooted (Postfix's own default), or set");
-        line("#    lmtp_listen / milter_socket in deskgate.toml to inet: sockets on 127.0.0.1 instead.");
-        for (const std::string& service : unchroot) line(fmt::format("{} -F {}", postconf, quoted(service + "/chroot=n")));
-    }
-    line("");
-    line(facts.config_dir.empty() ? "postfix reload" : "postfix -c " + quoted(facts.config_dir) + " reload");
-    return out;
+    if (unchroot.empty()) return;
+    s.line("");
+    s.line("# 4. These services run chrooted in the queue directory and could not reach the unix sockets");
+    s.line("#    of deskgate (Debian's default). Run them unchrooted (Postfix's own default), or set");
+    s.line("#    lmtp_listen / milter_socket in deskgate.toml to inet: sockets on 127.0.0.1 instead.");
+    for (const std::string& service : unchroot) s.line(fmt::format("{} -F {}", s.postconf, quoted(service + "/chroot=n")));
+}
+
+}  // namespace
+
+std::string postfix_config_script(const Config& config, const std::string& config_file, const PostfixFacts& facts) {
+    PostfixScript s{facts, facts.config_dir.empty() ? "postconf" : "postconf -c " + quoted(facts.config_dir), {}};
+    const std::vector<std::string> domains = helpdesk_domains(config);
+    const bool lmtp_unix = is_unix(lmtp_endpoint(config));
+    const bool milter_unix = is_unix(milter_endpoint(config));
+    const std::string sub = facts.submission_service + "/inet";
+    write_preamble(s, config_file, domains);
+    write_lmtp_delivery(s, domains, postfix_lmtp_nexthop(config));
+    write_milter(s, postfix_milter_endpoint(config));
+    write_outbound_services(s, sub, milter_unix);
+    write_unchroot(s, sub, lmtp_unix, milter_unix);
+    s.line("");
+    s.line(facts.config_dir.empty() ? "postfix reload" : "postfix -c " + quoted(facts.config_dir) + " reload");
+    return s.out;
 }
 
 std::string sendmail_config_lines(const Config& config, const std::string& config_file) {

@@ -1,17 +1,14 @@
 // message.cpp - parse_message() with GMime 3 (see message.hpp). GMime's parser is lenient; its
 // warnings become defects. Every string handed out is valid UTF-8: charsets are converted with
-// iconv (g_convert), raw 8-bit headers go through GMime's fallback charsets, and anything still
-// invalid is repaired with U+FFFD. GObject casts use the type functions, not the C macros.
+// iconv (text_decode.hpp), raw 8-bit headers go through GMime's fallback charsets, and anything
+// still invalid is repaired with U+FFFD. GObject casts use the type functions, not the C macros.
 #include "core/mail/message.hpp"
 #include "core/base/text.hpp"
 
 #include <gmime/gmime.h>
 
-#include <iconv.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -21,6 +18,7 @@
 
 #include "core/base/address.hpp"
 #include "core/mail/html_text.hpp"
+#include "core/mail/text_decode.hpp"
 
 namespace deskgate {
 namespace {
@@ -29,7 +27,6 @@ namespace {
 constexpr std::size_t kMaxTextBody = 4u << 20;
 // More defects than this say nothing new (a mail with 10,000 broken parts).
 constexpr std::size_t kMaxDefects = 100;
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 struct GObjectUnref {
     void operator()(gpointer p) const {
@@ -61,133 +58,6 @@ bool is_a(gpointer object, GType type) {
 template <typename T>
 T* as(gpointer object) {
     return static_cast<T*>(object);
-}
-
-
-
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
-
-// Valid UTF-8, invalid sequences replaced with U+FFFD; `repaired` set when that happened.
-std::string valid_utf8(std::string_view s, bool* repaired = nullptr) {
-    if (g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr) &&
-        s.find('\0') == std::string_view::npos)
-        return std::string(s);
-    if (repaired) *repaired = true;
-    std::string clean(s);
-    std::replace(clean.begin(), clean.end(), '\0', ' ');
-    GString_ fixed(g_utf8_make_valid(clean.data(), static_cast<gssize>(clean.size())));
-    return fixed ? std::string(fixed.get()) : std::string();
-}
-
-std::string valid_utf8(const char* s) { return s ? valid_utf8(std::string_view(s)) : std::string(); }
-
-// Unfolds a header value: CR/LF and the whitespace after them become one space.
-std::string unfold(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    bool in_break = false;
-    for (char c : s) {
-        if (c == '\r' || c == '\n') {
-            in_break = true;
-            continue;
-        }
-        if (in_break) {
-            in_break = false;
-            if (c == ' ' || c == '\t') {
-                if (out.empty() || out.back() != ' ') out.push_back(' ');
-                continue;
-            }
-        }
-        out.push_back(c == '\t' ? ' ' : c);
-    }
-    return trim(out);
-}
-
-// Bytes in `charset` (an iconv name) to UTF-8; every undecodable byte becomes U+FFFD and sets
-// `replaced`. nullopt when iconv does not know the charset.
-std::optional<std::string> convert_lenient(std::string_view bytes, const char* charset, bool& replaced) {
-    iconv_t cd = iconv_open("UTF-8", charset);
-    if (cd == reinterpret_cast<iconv_t>(static_cast<std::intptr_t>(-1))) return std::nullopt;
-    std::string out;
-    out.reserve(bytes.size() + bytes.size() / 2);
-    char* in = const_cast<char*>(bytes.data());
-    std::size_t in_left = bytes.size();
-    char buffer[16384];
-    auto drain = [&](char* end) { out.append(buffer, static_cast<std::size_t>(end - buffer)); };
-    while (in_left > 0) {
-        char* o = buffer;
-        std::size_t o_left = sizeof buffer;
-        const std::size_t r = iconv(cd, &in, &in_left, &o, &o_left);
-        const int error = errno;
-        drain(o);
-        if (r != static_cast<std::size_t>(-1)) break;
-        if (error == E2BIG) continue;
-        if (error != EILSEQ && error != EINVAL) break;
-        // An invalid (EILSEQ) or truncated (EINVAL) sequence: replace one byte and go on.
-        out += kReplacement;
-        replaced = true;
-        ++in;
-        --in_left;
-    }
-    char* o = buffer;
-    std::size_t o_left = sizeof buffer;
-    iconv(cd, nullptr, nullptr, &o, &o_left);  // the shift state back to initial (ISO-2022-JP)
-    drain(o);
-    iconv_close(cd);
-    return out;
-}
-
-bool is_utf8(std::string_view s) {
-    return g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr);
-}
-
-// Text bytes in `charset` to UTF-8. Undeclared 8-bit text is kept when it is UTF-8 and read as
-// windows-1252 otherwise; an unknown charset is guessed the same way.
-std::string to_utf8(std::string_view bytes, const char* charset, std::vector<std::string>& defects) {
-    std::string cs = charset ? lower(trim(charset)) : std::string();
-    bool replaced = false;
-    if (cs == "utf-8" || cs == "utf8") {
-        if (is_utf8(bytes)) return valid_utf8(bytes);
-        defects.push_back("invalid UTF-8 in text declared UTF-8 replaced");
-        return valid_utf8(bytes);
-    }
-    if (cs.empty() || cs == "us-ascii" || cs == "ascii") {
-        if (is_utf8(bytes)) return valid_utf8(bytes);
-        defects.push_back(cs.empty() ? "8-bit text without a charset read as windows-1252"
-                                     : "8-bit text declared US-ASCII read as windows-1252");
-        cs = "windows-1252";
-    }
-    const char* iconv_name = g_mime_charset_iconv_name(cs.c_str());
-    std::optional<std::string> text = convert_lenient(bytes, iconv_name ? iconv_name : cs.c_str(), replaced);
-    if (!text) {
-        defects.push_back(fmt::format("unknown charset '{}'", valid_utf8(std::string_view(cs).substr(0, 40))));
-        if (is_utf8(bytes)) return valid_utf8(bytes);
-        text = convert_lenient(bytes, "WINDOWS-1252", replaced);
-        if (!text) return valid_utf8(bytes);
-    }
-    if (replaced)
-        defects.push_back(fmt::format("bytes invalid in charset '{}' replaced",
-                                      valid_utf8(std::string_view(cs).substr(0, 40))));
-    return valid_utf8(*text);
-}
-
-std::string normalize_newlines(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\r') {
-            out.push_back('\n');
-            if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
 }
 
 std::string_view warning_text(GMimeParserWarning code) {
@@ -475,6 +345,116 @@ std::size_t ParsedMessage::header_count(std::string_view name) const {
         headers.begin(), headers.end(), [&](const HeaderField& h) { return iequals(h.name, name); }));
 }
 
+namespace {
+
+using ParserOptions = std::unique_ptr<GMimeParserOptions, OptionsFree>;
+
+// Lenient parsing: fallback charsets for raw 8-bit headers, loose RFC 2047, address and
+// parameter rules; every parser warning goes to `collector` as a defect.
+ParserOptions parser_options(Collector& collector) {
+    ParserOptions options(g_mime_parser_options_new());
+    static const char* fallback[] = {"UTF-8", "windows-1252", "ISO-8859-1", nullptr};
+    g_mime_parser_options_set_fallback_charsets(options.get(), fallback);
+    g_mime_parser_options_set_rfc2047_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_address_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_parameter_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+    g_mime_parser_options_set_warning_callback(options.get(), on_warning, &collector);
+    return options;
+}
+
+std::string clean(const char* s, bool& repaired) {
+    return s ? valid_utf8(std::string_view(s), &repaired) : std::string();
+}
+
+// Message-ID, From (the first of several), Reply-To, To, Cc, Subject and Date.
+void read_addressing(GMimeMessage* msg, ParsedMessage& m, bool& repaired) {
+    m.message_id = trim(clean(g_mime_message_get_message_id(msg), repaired));
+    std::vector<Mailbox> from;
+    add_addresses(g_mime_message_get_from(msg), from, repaired);
+    if (!from.empty()) m.from = from.front();
+    if (from.size() > 1) m.defects.push_back(fmt::format("{} From addresses", from.size()));
+    add_addresses(g_mime_message_get_reply_to(msg), m.reply_to, repaired);
+    add_addresses(g_mime_message_get_to(msg), m.to, repaired);
+    add_addresses(g_mime_message_get_cc(msg), m.cc, repaired);
+    m.subject = unfold(clean(g_mime_message_get_subject(msg), repaired));
+    if (GDateTime* date = g_mime_message_get_date(msg)) m.date = g_date_time_to_unix(date);
+}
+
+// Every header field, unfolded. GMime files the Content-* fields under the top-level part;
+// merge both lists back into the order they were written (by stream offset).
+void read_header_fields(GMimeObject* object, GMimeObject* body, ParsedMessage& m, bool& repaired) {
+    std::vector<GMimeHeader*> fields;
+    for (GMimeObject* holder : {object, body}) {
+        GMimeHeaderList* list = holder ? g_mime_object_get_header_list(holder) : nullptr;
+        const int count = list ? g_mime_header_list_get_count(list) : 0;
+        for (int i = 0; i < count; ++i) fields.push_back(g_mime_header_list_get_header_at(list, i));
+    }
+    std::stable_sort(fields.begin(), fields.end(), [](GMimeHeader* a, GMimeHeader* b) {
+        return g_mime_header_get_offset(a) < g_mime_header_get_offset(b);
+    });
+    m.headers.reserve(fields.size());
+    for (GMimeHeader* h : fields) {
+        HeaderField field;
+        field.name = clean(g_mime_header_get_name(h), repaired);
+        field.value = unfold(clean(g_mime_header_get_value(h), repaired));
+        m.headers.push_back(std::move(field));
+    }
+}
+
+// In-Reply-To and References, and the fields that mark automatic and list mail.
+void read_thread_and_list_fields(GMimeParserOptions* options, GMimeObject* object, ParsedMessage& m) {
+    m.in_reply_to = parse_ids(options, g_mime_object_get_header(object, "In-Reply-To"));
+    m.references = parse_ids(options, g_mime_object_get_header(object, "References"));
+    auto header_text = [&](std::string_view name) {
+        auto v = m.header(name);
+        return v ? std::string(*v) : std::string();
+    };
+    m.auto_submitted = lower(header_text("Auto-Submitted"));
+    m.precedence = lower(header_text("Precedence"));
+    m.list_id = header_text("List-Id");
+    m.list_unsubscribe = header_text("List-Unsubscribe");
+    m.x_auto_response_suppress = header_text("X-Auto-Response-Suppress");
+}
+
+// The MIME tree walked: text/plain unless it is blank and there is HTML, else HTML as text.
+void read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m) {
+    Walk walk(raw, m);
+    walk.visit(body, 0, true);
+    const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
+    if (walk.have_plain && !(plain_blank && walk.have_html)) {
+        m.text_body = std::move(walk.plain);
+    } else if (walk.have_html) {
+        m.text_body = html_to_text(walk.html);
+        m.body_from_html = true;
+    }
+}
+
+// The text body cut to kMaxTextBody bytes (whole characters), with a defect.
+void limit_text_body(ParsedMessage& m) {
+    if (m.text_body.size() <= kMaxTextBody) return;
+    std::size_t cut = kMaxTextBody;
+    while (cut > 0 && (static_cast<unsigned char>(m.text_body[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+    m.text_body.resize(cut);
+    m.defects.push_back(fmt::format("text body longer than {} MiB shortened (the raw message is kept whole)",
+                                    kMaxTextBody >> 20));
+}
+
+// The same warning repeated says nothing new; a flood of them is cut.
+void unique_defects(std::vector<std::string>& defects) {
+    std::vector<std::string> unique;
+    std::unordered_set<std::string> seen;
+    for (auto& d : defects) {
+        if (unique.size() >= kMaxDefects) {
+            unique.push_back("more defects not listed");
+            break;
+        }
+        if (seen.insert(d).second) unique.push_back(std::move(d));
+    }
+    defects = std::move(unique);
+}
+
+}  // namespace
+
 ParsedMessage parse_message(std::string_view raw) {
     init_gmime();
     ParsedMessage m;
@@ -484,109 +464,34 @@ ParsedMessage parse_message(std::string_view raw) {
     m.body_digest = sha256_hex(raw.substr(body_at));
     if (!separator && !raw.empty()) m.defects.push_back("no empty line between header and body");
 
-    // Declared before the message so it outlives it.
-    std::unique_ptr<GMimeParserOptions, OptionsFree> options(g_mime_parser_options_new());
-    static const char* fallback[] = {"UTF-8", "windows-1252", "ISO-8859-1", nullptr};
-    g_mime_parser_options_set_fallback_charsets(options.get(), fallback);
-    g_mime_parser_options_set_rfc2047_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_address_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
-    g_mime_parser_options_set_parameter_compliance_mode(options.get(), GMIME_RFC_COMPLIANCE_LOOSE);
     Collector collector{&m.defects};
-    g_mime_parser_options_set_warning_callback(options.get(), on_warning, &collector);
-
+    const ParserOptions options = parser_options(collector);  // declared before the message: outlives it
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
     GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
 
     bool repaired = false;
-    auto clean = [&repaired](const char* s) {
-        return s ? valid_utf8(std::string_view(s), &repaired) : std::string();
-    };
     if (!message) {
         if (!raw.empty()) m.defects.push_back("not a parseable message");
         m.text_body = normalize_newlines(valid_utf8(raw.substr(body_at, 2 * kMaxTextBody), &repaired));
     } else {
-        GMimeMessage* msg = message.get();
-        GMimeObject* object = as<GMimeObject>(msg);
-        GMimeObject* body = g_mime_message_get_mime_part(msg);
-        m.message_id = trim(clean(g_mime_message_get_message_id(msg)));
-
-        std::vector<Mailbox> from;
-        add_addresses(g_mime_message_get_from(msg), from, repaired);
-        if (!from.empty()) m.from = from.front();
-        if (from.size() > 1) m.defects.push_back(fmt::format("{} From addresses", from.size()));
-        add_addresses(g_mime_message_get_reply_to(msg), m.reply_to, repaired);
-        add_addresses(g_mime_message_get_to(msg), m.to, repaired);
-        add_addresses(g_mime_message_get_cc(msg), m.cc, repaired);
-        m.subject = unfold(clean(g_mime_message_get_subject(msg)));
-        if (GDateTime* date = g_mime_message_get_date(msg)) m.date = g_date_time_to_unix(date);
-
-        // GMime files the Content-* fields under the top-level part; merge both lists back into
-        // the order they were written (by stream offset).
-        std::vector<GMimeHeader*> fields;
-        for (GMimeObject* holder : {object, body}) {
-            GMimeHeaderList* list = holder ? g_mime_object_get_header_list(holder) : nullptr;
-            const int count = list ? g_mime_header_list_get_count(list) : 0;
-            for (int i = 0; i < count; ++i) fields.push_back(g_mime_header_list_get_header_at(list, i));
-        }
-        std::stable_sort(fields.begin(), fields.end(), [](GMimeHeader* a, GMimeHeader* b) {
-            return g_mime_header_get_offset(a) < g_mime_header_get_offset(b);
-        });
-        m.headers.reserve(fields.size());
-        for (GMimeHeader* h : fields) {
-            HeaderField field;
-            field.name = clean(g_mime_header_get_name(h));
-            field.value = unfold(clean(g_mime_header_get_value(h)));
-            m.headers.push_back(std::move(field));
-        }
-        m.in_reply_to = parse_ids(options.get(), g_mime_object_get_header(object, "In-Reply-To"));
-        m.references = parse_ids(options.get(), g_mime_object_get_header(object, "References"));
-        auto header_text = [&](std::string_view name) {
-            auto v = m.header(name);
-            return v ? std::string(*v) : std::string();
-        };
-        m.auto_submitted = lower(header_text("Auto-Submitted"));
-        m.precedence = lower(header_text("Precedence"));
-        m.list_id = header_text("List-Id");
-        m.list_unsubscribe = header_text("List-Unsubscribe");
-        m.x_auto_response_suppress = header_text("X-Auto-Response-Suppress");
-
-        Walk walk(raw, m);
-        walk.visit(body, 0, true);
-        const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
-        if (walk.have_plain && !(plain_blank && walk.have_html)) {
-            m.text_body = std::move(walk.plain);
-        } else if (walk.have_html) {
-            m.text_body = html_to_text(walk.html);
-            m.body_from_html = true;
-        }
+        GMimeObject* object = as<GMimeObject>(message.get());
+        GMimeObject* body = g_mime_message_get_mime_part(message.get());
+        read_addressing(message.get(), m, repaired);
+        read_header_fields(object, body, m, repaired);
+        read_thread_and_list_fields(options.get(), object, m);
+        read_body(raw, body, m);
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
     }
-    if (m.text_body.size() > kMaxTextBody) {
-        std::size_t cut = kMaxTextBody;
-        while (cut > 0 && (static_cast<unsigned char>(m.text_body[cut]) & 0xC0) == 0x80) --cut;  // whole characters
-        m.text_body.resize(cut);
-        m.defects.push_back(fmt::format("text body longer than {} MiB shortened (the raw message is kept whole)",
-                                        kMaxTextBody >> 20));
-    }
+    limit_text_body(m);
     if (repaired) m.defects.push_back("invalid UTF-8 replaced");
     if (m.message_id.empty()) {
         m.message_id = sha256_hex(raw).substr(0, 32) + "@deskgate.invalid";
         m.message_id_synthesized = true;
         m.defects.push_back("missing Message-ID");
     }
-    // The same warning repeated says nothing new; a flood of them is cut.
-    std::vector<std::string> unique;
-    std::unordered_set<std::string> seen;
-    for (auto& d : m.defects) {
-        if (unique.size() >= kMaxDefects) {
-            unique.push_back("more defects not listed");
-            break;
-        }
-        if (seen.insert(d).second) unique.push_back(std::move(d));
-    }
-    m.defects = std::move(unique);
+    unique_defects(m.defects);
     return m;
 }
 

@@ -1,0 +1,30 @@
+// text_decode.hpp - mail text to valid UTF-8 for parse_message(): charset conversion with
+// iconv (unknown or undeclared 8-bit text read as windows-1252), U+FFFD repair, header unfolding
+// and newline normalisation. Internal to core/mail.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deskgate {
+
+// `s` without leading and trailing spaces, tabs, CRs and LFs.
+std::string trim(std::string_view s);
+
+// Valid UTF-8, invalid sequences replaced with U+FFFD; `repaired` set when that happened.
+std::string valid_utf8(std::string_view s, bool* repaired = nullptr);
+std::string valid_utf8(const char* s);  // "" for nullptr
+
+// Unfolds a header value: CR/LF and the whitespace after them become one space.
+std::string unfold(std::string_view s);
+
+// Text bytes in `charset` to UTF-8. Undeclared 8-bit text is kept when it is UTF-8 and read as
+// windows-1252 otherwise; an unknown charset is guessed the same way. What was guessed or
+// replaced is added to `defects`.
+std::string to_utf8(std::string_view bytes, const char* charset, std::vector<std::string>& defects);
+
+// CR LF and lone CR to LF.
+std::string normalize_newlines(std::string_view s);
+
+}  // namespace deskgate
