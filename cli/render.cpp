@@ -22,6 +22,7 @@ std::string_view kind_name(EntryKind k) {
     case EntryKind::Message: return "message";
     case EntryKind::Note: return "note";
     case EntryKind::Referral: return "referral";
+    case EntryKind::Event: return "event";
     }
     return "message";
 }

@@ -35,10 +35,25 @@ struct Ticket {
     std::int64_t reaction_due = 0;          // business-hours deadlines set at creation (0 = none)
     std::int64_t resolution_due = 0;
     std::vector<std::string> undeliverable; // addresses our mail for this ticket bounced from
+    // Record format 4 (issue 14): the staff's side of the ticket.
+    std::int64_t first_reaction = 0;        // first staff reply or assignment (0 = none yet)
+    std::int64_t status_since = 0;          // when the status last changed (0 = created)
+    std::uint8_t deadline_notices = 0;      // DeadlineNotice bits already told to staff
+    std::optional<TicketKey> merged_into;   // merged: its mail threads into that ticket
+};
+
+// Bits of Ticket::deadline_notices: each deadline event is told once.
+enum DeadlineNotice : std::uint8_t {
+    kReactionWarned = 1,
+    kReactionMissed = 2,
+    kResolutionWarned = 4,
+    kResolutionMissed = 8,
 };
 
 enum class Direction : std::uint8_t { Inbound, Outbound, Internal };
-enum class EntryKind : std::uint8_t { Message, Note, Referral };
+// Event: a change to the ticket (assigned, status, priority, moved, merged, ...); from_address
+// names who did it, text_body says what.
+enum class EntryKind : std::uint8_t { Message, Note, Referral, Event };
 
 struct TicketEntry {
     TicketKey ticket;

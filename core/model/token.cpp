@@ -37,6 +37,39 @@ std::string make_reply_token(std::string_view secret, TicketKey ticket) {
     return fmt::format("t{}-{}", id, sig);
 }
 
+namespace {
+std::string staff_token_signature(std::string_view secret, TicketKey ticket, std::string_view alias) {
+    return hmac_sha256_hex(secret, fmt::format("staff-token:{}:{}", to_string(ticket), alias)).substr(0, kTokenSigHex);
+}
+std::string lower_ascii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+}  // namespace
+
+std::string make_staff_token(std::string_view secret, TicketKey ticket, std::string_view alias) {
+    const std::string a = lower_ascii(alias);
+    return fmt::format("s{}-{}-{}", to_string(ticket), a, staff_token_signature(secret, ticket, a));
+}
+
+std::optional<StaffToken> verify_staff_token(std::string_view secret, std::string_view detail) {
+    if (secret.empty() || detail.size() < 2 || detail.front() != 's') return std::nullopt;
+    const std::string d = lower_ascii(detail.substr(1));
+    const auto first = d.find('-');
+    if (first == std::string::npos) return std::nullopt;
+    const auto second = d.find('-', first + 1);
+    const auto last = d.rfind('-');
+    if (second == std::string::npos || last <= second + 1) return std::nullopt;
+    auto key = parse_ticket_key(std::string_view(d).substr(0, second));
+    if (!key) return std::nullopt;
+    StaffToken token{*key, d.substr(second + 1, last - second - 1)};
+    if (!constant_time_equal(std::string_view(d).substr(last + 1), staff_token_signature(secret, *key, token.alias)))
+        return std::nullopt;
+    return token;
+}
+
 std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string_view detail) {
     if (secret.empty() || detail.size() < 2 || detail.front() != 't') return std::nullopt;
     auto last_dash = detail.rfind('-');

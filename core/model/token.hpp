@@ -23,6 +23,15 @@ std::string make_reply_token(std::string_view secret, TicketKey ticket);
 // The ticket a +detail names if its signature is valid; nullopt otherwise.
 std::optional<TicketKey> verify_reply_token(std::string_view secret, std::string_view detail);
 
+// The +detail of the address a staff member answers a notification to: bound to the ticket
+// and to that staff member's alias (lower case): "s10-42-jana-<16 hex>".
+std::string make_staff_token(std::string_view secret, TicketKey ticket, std::string_view alias);
+struct StaffToken {
+    TicketKey ticket;
+    std::string alias;
+};
+std::optional<StaffToken> verify_staff_token(std::string_view secret, std::string_view detail);
+
 // The +detail of the journal address for one staff reply: binds the ticket to the reply's
 // Message-ID, so headers copied out of a customer's copy cannot be replayed into a ticket.
 std::string make_journal_token(std::string_view secret, TicketKey ticket, std::string_view message_id);

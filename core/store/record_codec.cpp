@@ -18,9 +18,10 @@ namespace {
 using codec::Reader;
 using codec::Writer;
 
-// Format 2 added the ticket deadlines, format 3 the undeliverable addresses; older records
-// still read (the new fields empty).
-constexpr std::uint8_t kRecordFormat = 3;
+// Format 2 added the ticket deadlines, format 3 the undeliverable addresses, format 4 the
+// staff's side (first reaction, status time, deadline notices, merge); older records still
+// read (the new fields empty).
+constexpr std::uint8_t kRecordFormat = 4;
 constexpr std::size_t kMaxPlainKey = 400;  // longer ids are keyed by their SHA-256
 
 void begin_record(Writer& w) { w.u8(kRecordFormat); }
@@ -105,6 +106,11 @@ std::string encode(const Ticket& t) {
     w.i64(t.reaction_due);
     w.i64(t.resolution_due);
     w.strings(t.undeliverable);
+    w.i64(t.first_reaction);
+    w.i64(t.status_since);
+    w.u8(t.deadline_notices);
+    w.boolean(t.merged_into.has_value());
+    if (t.merged_into) put_key(w, *t.merged_into);
     return w.data();
 }
 
@@ -138,6 +144,12 @@ Ticket decode_ticket(std::string_view bytes) {
         t.resolution_due = r.i64();
     }
     if (format >= 3) t.undeliverable = r.strings();
+    if (format >= 4) {
+        t.first_reaction = r.i64();
+        t.status_since = r.i64();
+        t.deadline_notices = r.u8();
+        if (r.boolean()) t.merged_into = get_key(r);
+    }
     end_record(r);
     return t;
 }
@@ -180,7 +192,7 @@ TicketEntry decode_entry(std::string_view bytes) {
     e.index = r.u32();
     const auto direction = r.u8();
     const auto kind = r.u8();
-    if (direction > 2 || kind > 2) throw codec::Error("corrupt record: entry kind");
+    if (direction > 2 || kind > 3) throw codec::Error("corrupt record: entry kind");
     e.direction = static_cast<Direction>(direction);
     e.kind = static_cast<EntryKind>(kind);
     e.message_id = r.str();
