@@ -109,6 +109,20 @@ std::vector<ThreadCandidate> thread_candidates(const SubjectTagMatcher& tags, co
     return out;
 }
 
+std::optional<Ticket> follow_merged(const ReadTxn& txn, TicketKey key) {
+    auto ticket = txn.ticket(key);
+    std::vector<TicketKey> seen;
+    for (int hop = 0; ticket && ticket->merged_into && hop < kMaxMergeHops; ++hop) {
+        seen.push_back(ticket->key);
+        const TicketKey next = *ticket->merged_into;
+        if (std::find(seen.begin(), seen.end(), next) != seen.end()) break;  // a loop
+        auto survivor = txn.ticket(next);
+        if (!survivor) break;
+        ticket = std::move(survivor);
+    }
+    return ticket;
+}
+
 bool sender_belongs(const Ticket& ticket, const SenderIdentity& sender) {
     if (sender.address.empty()) return false;
     if (sender.staff) return true;
@@ -124,21 +138,25 @@ ThreadResult find_thread(const SubjectTagMatcher& tags, const ReadTxn& txn, cons
     ThreadResult result;
     std::vector<std::string> rejected;
     for (const auto& c : thread_candidates(tags, txn, m, token_ticket)) {
-        auto ticket = txn.ticket(c.ticket);
+        auto ticket = follow_merged(txn, c.ticket);
         if (!ticket) {
             rejected.push_back(fmt::format("{} names ticket {} which does not exist",
                                            to_string(c.by), to_string(c.ticket)));
             continue;
         }
+        const std::string merged = ticket->key == c.ticket
+                                       ? std::string()
+                                       : fmt::format(" (ticket {} merged into {})", to_string(c.ticket),
+                                                     to_string(ticket->key));
         if (!sender_belongs(*ticket, sender)) {
-            rejected.push_back(fmt::format("{} names ticket {} but {} does not belong to it",
-                                           to_string(c.by), to_string(c.ticket),
+            rejected.push_back(fmt::format("{} names ticket {}{} but {} does not belong to it",
+                                           to_string(c.by), to_string(c.ticket), merged,
                                            sender.address.empty() ? "<>" : sender.address));
             continue;
         }
         result.ticket = std::move(ticket);
         result.by = c.by;
-        result.explanation = fmt::format("joined by {}", to_string(c.by));
+        result.explanation = fmt::format("joined by {}{}", to_string(c.by), merged);
         break;
     }
     if (!rejected.empty()) {

@@ -63,9 +63,19 @@ std::vector<ThreadCandidate> thread_candidates(const SubjectTagMatcher& tags, co
                                                const ParsedMessage& message,
                                                std::optional<TicketKey> token_ticket);
 
+// How many merges follow_merged() walks at most (a longer chain, or a loop, stops there).
+inline constexpr int kMaxMergeHops = 8;
+
+// The ticket `key` names, or the ticket it was merged into (Ticket::merged_into, followed up to
+// kMaxMergeHops times, loop-safe: a ticket seen twice ends the walk). nullopt when `key` is
+// missing; a merge target that is missing ends the walk at the last ticket found.
+std::optional<Ticket> follow_merged(const ReadTxn& txn, TicketKey key);
+
 // May this sender add to this ticket?
 bool sender_belongs(const Ticket& ticket, const SenderIdentity& sender);
 
+// The first candidate whose ticket (after follow_merged: a merged ticket's tag, reply token and
+// Message-IDs thread into the ticket it was merged into) the sender belongs to.
 ThreadResult find_thread(const SubjectTagMatcher& tags, const ReadTxn& txn,
                          const ParsedMessage& message, std::optional<TicketKey> token_ticket,
                          const SenderIdentity& sender);
