@@ -173,12 +173,20 @@ std::string embedded_message_id(std::string_view headers) {
     return id ? trim(valid_utf8(id)) : std::string();
 }
 
+// One attachment's decoded bytes wanted by attachment_content().
+struct Capture {
+    std::size_t index = 0;
+    std::optional<std::string> bytes;
+};
+
 // Walks the MIME tree: picks the text body and lists the attachments.
 struct Walk {
-    Walk(std::string_view raw_bytes, ParsedMessage& parsed) : raw(raw_bytes), out(parsed) {}
+    Walk(std::string_view raw_bytes, ParsedMessage& parsed, Capture* wanted)
+        : raw(raw_bytes), out(parsed), capture(wanted) {}
 
     std::string_view raw;
     ParsedMessage& out;
+    Capture* capture = nullptr;
     int boundary_checks = 0;  // each is a scan of the raw bytes, so only the first few
     std::string plain;
     std::string html;
@@ -193,6 +201,7 @@ struct Walk {
         a.content_type = mime ? lower(valid_utf8(mime.get())) : "application/octet-stream";
         a.size = content.size();
         a.sha256 = sha256_hex(content);
+        if (capture && capture->index == out.attachments.size()) capture->bytes = std::move(content);
         out.attachments.push_back(std::move(a));
     }
 
@@ -417,8 +426,8 @@ void read_thread_and_list_fields(GMimeParserOptions* options, GMimeObject* objec
 }
 
 // The MIME tree walked: text/plain unless it is blank and there is HTML, else HTML as text.
-void read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m) {
-    Walk walk(raw, m);
+void read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m, Capture* capture) {
+    Walk walk(raw, m, capture);
     walk.visit(body, 0, true);
     const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
     if (walk.have_plain && !(plain_blank && walk.have_html)) {
@@ -453,9 +462,8 @@ void unique_defects(std::vector<std::string>& defects) {
     defects = std::move(unique);
 }
 
-}  // namespace
-
-ParsedMessage parse_message(std::string_view raw) {
+// parse_message(), also capturing one attachment's bytes for attachment_content().
+ParsedMessage parse(std::string_view raw, Capture* capture) {
     init_gmime();
     ParsedMessage m;
     m.raw_size = raw.size();
@@ -481,7 +489,7 @@ ParsedMessage parse_message(std::string_view raw) {
         read_addressing(message.get(), m, repaired);
         read_header_fields(object, body, m, repaired);
         read_thread_and_list_fields(options.get(), object, m);
-        read_body(raw, body, m);
+        read_body(raw, body, m, capture);
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
     }
     limit_text_body(m);
@@ -493,6 +501,16 @@ ParsedMessage parse_message(std::string_view raw) {
     }
     unique_defects(m.defects);
     return m;
+}
+
+}  // namespace
+
+ParsedMessage parse_message(std::string_view raw) { return parse(raw, nullptr); }
+
+std::optional<std::string> attachment_content(std::string_view raw, std::size_t index) {
+    Capture capture{index, std::nullopt};
+    parse(raw, &capture);
+    return std::move(capture.bytes);
 }
 
 }  // namespace deskgate

@@ -63,6 +63,11 @@ struct ParsedMessage {
 // what could be read plus defects.
 ParsedMessage parse_message(std::string_view raw);
 
+// The decoded content (transfer encoding removed) of attachment `index` (0-based) of the raw
+// message, in exactly the order parse_message() lists ParsedMessage::attachments (the same MIME
+// walk); nullopt when the message has fewer attachments.
+std::optional<std::string> attachment_content(std::string_view raw, std::size_t index);
+
 // Lower-case hex SHA-256 of bytes (GLib GChecksum).
 std::string sha256_hex(std::string_view bytes);
 
