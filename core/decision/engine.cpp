@@ -56,7 +56,7 @@ ApprovalMail Engine::approval_mail(const Queue& queue, const Ticket& ticket, con
     return m;
 }
 
-std::optional<std::string> Engine::close(WriteTxn& txn, TicketKey key, std::int64_t now) const {
+std::optional<std::string> Engine::close(WriteTxn& txn, TicketKey key, std::int64_t now, const Actor& by) const {
     auto t = txn.ticket(key);
     if (!t) return std::nullopt;
     const Queue* q = config_.queue_by_num(t->queue);
@@ -64,9 +64,9 @@ std::optional<std::string> Engine::close(WriteTxn& txn, TicketKey key, std::int6
     const auto next = next_status(t->status, TicketEvent::Closed, *q);
     if (!next) return std::nullopt;
     t->status = *next;
+    t->status_since = now;
     t->closed_at = now;
-    t->updated = std::max(t->updated, now);
-    txn.put_ticket(*t);
+    record_event(txn, *t, by, "closed", now);
     std::string why = fmt::format("ticket {} closed", to_string(key));
     if (q->close_summary && !t->opener.empty() &&
         std::find(t->undeliverable.begin(), t->undeliverable.end(), t->opener) == t->undeliverable.end()) {

@@ -14,6 +14,7 @@
 
 #include "core/decision/context.hpp"
 #include "core/decision/plan.hpp"
+#include "core/decision/ticket_ops.hpp"
 #include "core/model/config.hpp"
 #include "core/store/store.hpp"
 
@@ -55,10 +56,12 @@ public:
 
     const Config& config() const { return config_; }
 
-    // Closes a ticket (BRIEF rule 7) in the caller's write transaction; with the queue's
-    // close_summary, the requester gets the correspondence (and the NPS text) through the
-    // outbox. Returns the explanation, or nullopt when the ticket is missing or closed already.
-    std::optional<std::string> close(WriteTxn& txn, TicketKey ticket, std::int64_t now) const;
+    // Closes a ticket (BRIEF rule 7) in the caller's write transaction and records a "closed"
+    // event by `by` (ticket_ops.hpp); with the queue's close_summary, the requester gets the
+    // correspondence (and the NPS text) through the outbox. Returns the explanation, or nullopt
+    // when the ticket is missing or closed already. Permissions are the caller's: check_close().
+    std::optional<std::string> close(WriteTxn& txn, TicketKey ticket, std::int64_t now,
+                                     const Actor& by = admin_actor()) const;
 
     // The VERP return path for outbox item `id` ("" when no bounce_address is configured).
     std::string verp_sender(std::uint64_t id) const;
