@@ -19,6 +19,13 @@ std::optional<std::string> parse_args(int argc, char** argv, int first, const Ar
     bool only_positional = false;
     for (int i = first; i < argc; ++i) {
         std::string_view arg = argv[i];
+        std::string long_form;
+        if (!only_positional && arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
+            if (auto it = spec.short_names.find(arg[1]); it != spec.short_names.end()) {
+                long_form = "--" + it->second;
+                arg = long_form;
+            }
+        }
         if (only_positional || arg == "-" || !arg.starts_with("--")) {
             out.positional.emplace_back(arg);
             continue;

@@ -1,5 +1,6 @@
 // args.hpp - command-line parsing for the `deskgate` tool: positional arguments, options with
-// a value (`--to ADDR`, also `--to=ADDR`, repeatable) and flags (`--json`).
+// a value (`--to ADDR`, also `--to=ADDR`, repeatable), flags (`--json`) and the few one-letter
+// spellings a command declares (`-o FILE`).
 #pragma once
 
 #include <map>
@@ -24,6 +25,7 @@ struct Args {
 struct ArgSpec {
     std::set<std::string, std::less<>> with_value;  // option names without "--"
     std::set<std::string, std::less<>> flags;
+    std::map<char, std::string> short_names;         // "-o FILE" as "--output FILE": {'o', "output"}
 };
 
 // Parses argv[first..]; on an unknown option or a missing value returns the error text.

@@ -1,10 +1,6 @@
 // cmd_ingest.cpp - `deskgate ingest FILE --to ADDR... [--from ADDR] [--dry-run] [--json]`:
 // the engine's whole decision for one message, stored unless --dry-run.
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -13,21 +9,6 @@
 #include "core/decision/engine.hpp"
 
 namespace deskgate::cli {
-namespace {
-
-std::optional<std::string> read_input(const std::string& file) {
-    if (file == "-") {
-        std::ostringstream s;
-        s << std::cin.rdbuf();
-        return s.str();
-    }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return std::nullopt;
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
-
 int cmd_ingest(const Args& args) {
     if (args.positional.size() != 1 || args.all("to").empty()) {
         fmt::print(stderr, "usage: deskgate ingest FILE|- --to ADDR [--to ADDR...] [--from ADDR] "

@@ -2,6 +2,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -58,6 +62,51 @@ std::optional<Store> open_store_or_report(const std::string& path, bool read_onl
     if (const auto& m = std::get<Store>(opened).migration())
         fmt::print(stderr, "deskgate: store {} migrated from schema {} to {}\n", path, m->from, m->to);
     return std::move(std::get<Store>(opened));
+}
+
+std::optional<std::string> read_input(const std::string& file) {
+    if (file == "-") {
+        std::ostringstream s;
+        s << std::cin.rdbuf();
+        return s.str();
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::optional<TicketKey> ticket_key_or_report(const std::string& text) {
+    auto key = parse_ticket_key(text);
+    if (!key) fmt::print(stderr, "deskgate: '{}' is not a ticket number (QUEUE-SEQ, e.g. 10-42)\n", text);
+    return key;
+}
+
+int report_store_error(const StoreError& err) {
+    fmt::print(stderr, "deskgate: {}\n", err.message);
+    return err.temporary ? kExitTempFail : kExitFailure;
+}
+
+std::variant<WriteSession, int> open_write_session(const Args& args) {
+    const auto clock = now_or_report(args);  // usage errors before anything is opened
+    if (!clock) return kExitUsage;
+    auto config = load_or_report(config_path(args));
+    if (!config) return kExitFailure;
+    std::variant<WriteSession, int> out(std::in_place_index<0>);
+    WriteSession& session = std::get<0>(out);
+    session.config = std::move(*config);
+    session.now = *clock;
+    session.actor = admin_actor();
+    if (auto who = args.option("as")) {
+        const Staff* staff = session.config.staff_named(*who);
+        if (!staff) {
+            fmt::print(stderr, "deskgate: no staff member '{}' (an alias or address from [[staff]])\n", *who);
+            return kExitUsage;
+        }
+        session.actor = staff_actor(*staff);
+    }
+    session.store = open_store_or_report(store_path(args, &session.config), false);
+    if (!session.store) return kExitFailure;
+    return out;
 }
 
 }  // namespace deskgate::cli
