@@ -1,5 +1,6 @@
 // main.cpp - `deskgate`, the admin tool: dispatches to the subcommands in commands.hpp.
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -21,7 +22,19 @@ commands:
   check-config [PATH]                       validate the configuration
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
   contacts [--json]                         contacts created automatically from unknown senders
-  close TICKET [--now UNIX]                 close a ticket (and mail the summary, if the queue says so)
+  close TICKET [--as STAFF] [--now UNIX]    close a ticket (and mail the summary, if the queue says so)
+  assign TICKET STAFF|--none                assign a ticket to a staff member (a new ticket becomes open)
+  status TICKET new|open|waiting            set the status (closing is `close`)
+  priority TICKET PRIORITY                  set the priority (one of [global] priorities)
+  move TICKET QUEUE                         move a ticket to another active queue
+  reopen TICKET                             reopen a closed ticket
+  tag TICKET TAG, untag TICKET TAG          add or remove a tag
+  note TICKET [FILE|-]                      add an internal note (text from FILE or standard input)
+  merge FROM INTO                           close FROM into INTO; FROM's mail threads into INTO
+                                            these seven and close take [--as STAFF] (that person's
+                                            permissions; default: admin) [--now UNIX] [--json]
+  attachment TICKET ENTRY N [-o FILE] [--as STAFF]
+                                            the Nth attachment of an entry (as `show` numbers them), decoded
   stats [--json]                            verdict counts, tickets per queue and status, store size, outbox depth
   backup DEST                               consistent compacted copy of the store (safe while the daemons run)
   restore SRC [--force]                     replace the store by a backup (daemons stopped; exit 75 while in use)
@@ -32,6 +45,19 @@ commands:
 --config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
 --store overrides the config's global.store.
 )";
+
+// The commands that change a ticket through core/decision/ticket_ops (same options).
+int (*ticket_command(std::string_view command))(const deskgate::cli::Args&) {
+    using namespace deskgate::cli;
+    static constexpr std::pair<std::string_view, int (*)(const Args&)> kCommands[] = {
+        {"assign", cmd_assign}, {"status", cmd_status}, {"priority", cmd_priority}, {"move", cmd_move},
+        {"reopen", cmd_reopen}, {"tag", cmd_tag},       {"untag", cmd_untag},       {"note", cmd_note},
+        {"merge", cmd_merge},
+    };
+    for (const auto& [name, run] : kCommands)
+        if (name == command) return run;
+    return nullptr;
+}
 
 }  // namespace
 
@@ -65,8 +91,16 @@ int main(int argc, char** argv) {
     } else if (command == "raw") {
         run = cmd_raw;
     } else if (command == "close") {
-        spec.with_value.insert("now");
+        spec.with_value.insert({"now", "as"});
         run = cmd_close;
+    } else if (auto op = ticket_command(command)) {
+        spec.with_value.insert({"now", "as"});
+        if (command == "assign") spec.flags.insert("none");
+        run = op;
+    } else if (command == "attachment") {
+        spec.with_value.insert({"output", "as"});
+        spec.short_names.emplace('o', "output");
+        run = cmd_attachment;
     } else if (command == "contacts") {
         run = cmd_contacts;
     } else if (command == "outbox") {
