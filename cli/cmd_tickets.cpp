@@ -122,7 +122,9 @@ int cmd_show(const Args& args) {
         write_json(w, *ticket);
         w.key("entries").begin_array();
         for (const TicketEntry& e : entries) write_json(w, e, true);
-        w.end_array().end_object();
+        w.end_array();
+        write_events_json(w, entries);
+        w.end_object();
         fmt::print("{}", w.str());
     } else {
         fmt::print("{}", text_ticket(*ticket, entries));

@@ -118,7 +118,30 @@ void write_json(JsonWriter& w, const Ticket& t) {
     if (t.resolution_due) w.value(iso_time(t.resolution_due));
     else w.null();
     w.string_array("undeliverable", t.undeliverable);
+    w.key("first_reaction");
+    if (t.first_reaction) w.value(iso_time(t.first_reaction));
+    else w.null();
+    w.key("status_since");
+    w.value(iso_time(t.status_since ? t.status_since : t.created));
+    w.key("merged_into");
+    if (t.merged_into) w.value(to_string(*t.merged_into));
+    else w.null();
     w.end_object();
+}
+
+void write_events_json(JsonWriter& w, const std::vector<TicketEntry>& entries) {
+    w.key("events").begin_array();
+    for (const TicketEntry& e : entries) {
+        if (e.kind != EntryKind::Event) continue;
+        w.begin_object()
+            .field("index", e.index)
+            .field("by", e.from_name)
+            .field("address", e.from_address)
+            .field("at", iso_time(e.received))
+            .field("what", e.text_body)
+            .end_object();
+    }
+    w.end_array();
 }
 
 void write_json(JsonWriter& w, const TicketEntry& e, bool with_body) {
@@ -192,6 +215,9 @@ std::string text_ticket(const Ticket& t, const std::vector<TicketEntry>& entries
     if (!t.tags.empty()) out += fmt::format("Tags:         {}\n", fmt::join(t.tags, ", "));
     if (!t.assignee.empty()) out += fmt::format("Assignee:     {}\n", t.assignee);
     out += fmt::format("Created:      {}   Updated: {}\n", iso_time(t.created), iso_time(t.updated));
+    if (t.status_since) out += fmt::format("Status since: {}\n", iso_time(t.status_since));
+    if (t.first_reaction) out += fmt::format("First reaction: {}\n", iso_time(t.first_reaction));
+    if (t.merged_into) out += fmt::format("Merged into:  {}\n", to_string(*t.merged_into));
     if (t.linked_from) out += fmt::format("Follows:      {}\n", to_string(*t.linked_from));
     if (t.reaction_due) out += fmt::format("Reaction by:  {}   Resolution by: {}\n", iso_time(t.reaction_due),
                                            t.resolution_due ? iso_time(t.resolution_due) : "-");
@@ -199,15 +225,23 @@ std::string text_ticket(const Ticket& t, const std::vector<TicketEntry>& entries
     if (!t.referrals.empty())
         out += fmt::format("Referred to:  queues {}\n", fmt::join(t.referrals, ", "));
     for (const TicketEntry& e : entries) {
+        if (e.kind == EntryKind::Event) {  // one line: who, when, what
+            out += fmt::format("\n--- #{} event {} by {}{}: {}\n", e.index, iso_time(e.received),
+                               e.from_name.empty() ? "deskgate" : e.from_name,
+                               e.from_address.empty() ? "" : " <" + e.from_address + ">", e.text_body);
+            continue;
+        }
         out += fmt::format("\n--- #{} {} {} {} from {} <{}>\n", e.index, kind_name(e.kind),
                            direction_name(e.direction), iso_time(e.received), e.from_name,
                            e.from_address);
         if (!e.message_id.empty()) out += fmt::format("Message-ID: <{}>\n", e.message_id);
-        out += fmt::format("Subject: {}\n", e.subject);
-        out += fmt::format("Why: {}\n", e.explanation);
-        for (const Attachment& a : e.attachments)
-            out += fmt::format("Attachment: {} ({}, {} bytes)\n",
+        if (!e.subject.empty() || e.kind == EntryKind::Message) out += fmt::format("Subject: {}\n", e.subject);
+        if (!e.explanation.empty()) out += fmt::format("Why: {}\n", e.explanation);
+        for (std::size_t i = 0; i < e.attachments.size(); ++i) {
+            const Attachment& a = e.attachments[i];
+            out += fmt::format("Attachment {}: {} ({}, {} bytes)\n", i + 1,
                                a.filename.empty() ? "(unnamed)" : a.filename, a.content_type, a.size);
+        }
         for (const std::string& d : e.defects) out += fmt::format("Defect: {}\n", d);
         if (e.kind != EntryKind::Referral) out += "\n" + e.text_body + "\n";
     }

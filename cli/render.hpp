@@ -18,6 +18,8 @@ std::string iso_time(std::int64_t unix_seconds);
 void write_json(JsonWriter& w, const ParsedMessage& m);
 void write_json(JsonWriter& w, const Ticket& t);
 void write_json(JsonWriter& w, const TicketEntry& e, bool with_body);
+// "events": the Event entries as [{"index", "by", "address", "at", "what"}] (deskgate show --json).
+void write_events_json(JsonWriter& w, const std::vector<TicketEntry>& entries);
 void write_json(JsonWriter& w, const DeliveryPlan& plan, const Config& config, bool dry_run);
 
 std::string text_ticket_line(const Ticket& t);
