@@ -147,15 +147,6 @@ std::optional<std::string> check_value(const Config& config, const Ticket& t, co
     return std::string("unknown operation");
 }
 
-// The ticket as the actor may touch it at all: not merged, visible to a staff actor.
-std::optional<std::string> check_reachable(const Ticket& t, const Actor& actor) {
-    if (t.merged_into)
-        return fmt::format("ticket {} was merged into {}; act on that one", to_string(t.key), to_string(*t.merged_into));
-    if (actor.staff && !staff_may_see(*actor.staff, t))
-        return fmt::format("{} may not see ticket {} ({})", actor.staff->alias, to_string(t.key), category_label(t));
-    return std::nullopt;
-}
-
 std::string apply_assign(const Config& config, Ticket& t, const TicketOp& op, std::int64_t now) {
     const Staff* staff = config.staff_named(op.value);
     const std::string alias = staff ? staff->alias : op.value;
@@ -219,7 +210,7 @@ std::optional<TicketOp> parse_ticket_op(std::string_view command, std::string* e
 
 std::optional<std::string> check_ticket_op(const Config& config, const Ticket& t, const TicketOp& op,
                                            const Actor& actor) {
-    if (auto why = check_reachable(t, actor)) return why;
+    if (auto why = check_access(t, actor)) return why;
     const bool on_closed = op.kind == OpKind::Reopen || op.kind == OpKind::Tag || op.kind == OpKind::Untag;
     if (t.status == TicketStatus::Closed && !on_closed)
         return fmt::format("ticket {} is closed; reopen it first", to_string(t.key));
@@ -275,8 +266,16 @@ OpResult run_ticket_op(WriteTxn& txn, const Config& config, TicketKey key, const
     return {true, std::move(what)};
 }
 
+std::optional<std::string> check_access(const Ticket& t, const Actor& actor) {
+    if (t.merged_into)
+        return fmt::format("ticket {} was merged into {}; act on that one", to_string(t.key), to_string(*t.merged_into));
+    if (actor.staff && !staff_may_see(*actor.staff, t))
+        return fmt::format("{} may not see ticket {} ({})", actor.staff->alias, to_string(t.key), category_label(t));
+    return std::nullopt;
+}
+
 std::optional<std::string> check_close(const Ticket& t, const Actor& actor) {
-    if (auto why = check_reachable(t, actor)) return why;
+    if (auto why = check_access(t, actor)) return why;
     if (t.status == TicketStatus::Closed) return fmt::format("ticket {} is closed already", to_string(t.key));
     return std::nullopt;
 }

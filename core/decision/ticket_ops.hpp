@@ -66,6 +66,11 @@ struct OpResult {
 };
 OpResult run_ticket_op(WriteTxn&, const Config&, TicketKey key, const TicketOp&, const Actor&, std::int64_t now);
 
+// Whether `actor` may act on `ticket` at all (notes too): it is not merged into another ticket,
+// and a staff actor may see it (staff_may_see). check_ticket_op, check_close and merge_tickets
+// start with it.
+std::optional<std::string> check_access(const Ticket&, const Actor&);
+
 // Whether `actor` may close `ticket` (closed already, merged, a staff actor who may not see it).
 std::optional<std::string> check_close(const Ticket&, const Actor&);
 
