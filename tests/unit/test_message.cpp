@@ -302,6 +302,21 @@ TEST_CASE("attachments: RFC 2231 continuations, RFC 2047 names, inline images, m
     CHECK(m.embedded_message_ids == std::vector<std::string>{"inner-1@acme.example"});
 }
 
+TEST_CASE("attachment_content returns each attachment's decoded bytes in the order parse_message lists them") {
+    const std::string raw = read_file(data_dir() / "message" / "attachments.eml");
+    const ParsedMessage m = parse_message(raw);
+    REQUIRE(m.attachments.size() == 4);
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+        const auto bytes = attachment_content(raw, i);
+        REQUIRE(bytes);
+        CHECK(bytes->size() == m.attachments[i].size);
+        CHECK(sha256_hex(*bytes) == m.attachments[i].sha256);
+    }
+    CHECK(attachment_content(raw, 2) == "hello");
+    CHECK_FALSE(attachment_content(raw, 4));
+    CHECK_FALSE(attachment_content("Subject: none\n\nplain\n", 0));
+}
+
 TEST_CASE("a bounce: report parts are attachments, the returned Message-ID is found") {
     const ParsedMessage m = parse_data("bounce.eml");
     CHECK(m.text_body == "The mail could not be delivered.");
