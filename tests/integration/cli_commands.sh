@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The `deskgate` tool end to end on the shipped example config: check-config (good and with
 # five mistakes), ingest (stored, dry run, refused, deferred, exit statuses), tickets, show,
-# raw, parse --json.
+# raw, parse --json; the ticket operations (assign, status, note from stdin, merge, close --as),
+# their refusals and exit statuses, show's events, and attachment -o byte for byte.
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_TEST_DATA:?}" "${DESKGATE_SOURCE_DIR:?}"
 exec python3 - "$DESKGATE_BIN_DIR/bin/deskgate" "$DESKGATE_SOURCE_DIR" "$DESKGATE_TEST_DATA" <<'PY'
-import json, os, re, subprocess, sys, tempfile
+import base64, json, os, re, subprocess, sys, tempfile
 
 deskgate, src, data = sys.argv[1:4]
 config = os.path.join(src, "config/examples/deskgate.toml")
@@ -90,6 +91,75 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     o = json.loads(out)
     check(rc == 0 and any(i["kind"] == "ack" and i["recipients"] == ["alice@acme.example"] and i["state"] == "pending" for i in o),
           f"outbox lists the pending acknowledgement: {out[:400]}")
+
+    # Ticket operations (core/decision/ticket_ops): 10-1 is Alice's, 10-2 Dave's (both acme, general).
+    now = ["--now", "1795510000"]
+    rc, out, err = run("assign", "10-1", "petr", "--json", *now, *common)
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and j["ticket"]["assignee"] == "petr" and j["ticket"]["status"] == "open"
+          and j["ticket"]["first_reaction"] == "2026-11-24T08:46:40Z" and j["entry"]["kind"] == "event"
+          and j["entry"]["from_name"] == "admin" and j["entry"]["text_body"] == "assigned to petr, status new → open",
+          f"assign: {rc} {out} {err}")
+    rc, out, err = run("assign", "10-1", "nobody", *common)
+    check(rc == 1 and "no staff member 'nobody'" in err, f"assign unknown: {rc} {err}")
+    rc, out, err = run("assign", "10-1", "--none", "--as", "petr", *common)
+    check(rc == 0 and out.strip() == "ticket 10-1: unassigned (was petr)", f"assign --none: {rc} {out} {err}")
+    rc, out, err = run("assign", "10-1", "petr", "--as", "nobody", *common)
+    check(rc == 64 and "no staff member 'nobody'" in err, f"--as unknown: {rc} {err}")
+    rc, out, err = run("status", "10-1", "waiting", "--as", "jana", *common)
+    check(rc == 0 and out.strip() == "ticket 10-1: status open → waiting", f"status: {rc} {out} {err}")
+    rc, out, err = run("status", "10-1", "closed", *common)
+    check(rc == 1 and "closed with close" in err, f"status closed: {rc} {err}")
+    rc, out, err = run("move", "10-1", "20", "--as", "petr", *common)
+    check(rc == 1 and "petr does not work in queue 20 (Billing)" in err, f"move as petr: {rc} {err}")
+    rc, out, err = run("priority", "10-1", "extreme", *common)
+    check(rc == 1 and "unknown priority 'extreme'" in err, f"priority: {rc} {err}")
+    rc, out, err = run("status", "10-x", "open", *common)
+    check(rc == 64 and "not a ticket number" in err, f"bad ticket number: {rc} {err}")
+
+    rc, out, err = run("note", "10-1", "--as", "jana", "--json", *common, stdin="Called Alice.\nPaper jam.\n".encode())
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and j["entry"]["kind"] == "note" and j["entry"]["text_body"] == "Called Alice.\nPaper jam."
+          and j["entry"]["from"] == "jana@example.com", f"note from stdin: {rc} {out} {err}")
+    rc, out, err = run("note", "10-1", "-", *common, stdin=b"  \n")
+    check(rc == 64 and "empty" in err, f"empty note: {rc} {err}")
+
+    rc, out, err = run("merge", "10-2", "10-1", "--as", "petr", "--json", *common)
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and j["from"]["merged_into"] == "10-1" and j["from"]["status"] == "closed"
+          and "dave@acme.example" in j["into"]["participants"], f"merge: {rc} {out} {err}")
+    rc, out, err = run("merge", "10-2", "10-1", *common)
+    check(rc == 1 and "already merged into 10-1" in err, f"merge twice: {rc} {err}")
+    dave2 = b"From: Dave <dave@acme.example>\nSubject: Re: new person\nMessage-ID: <dave2@acme.example>\nIn-Reply-To: <dave1@acme.example>\n\nagain\n"
+    rc, out, err = run("ingest", "-", "--to", "support@helpdesk.example.com", "--json", *common, stdin=dave2)
+    d = json.loads(out)["recipients"][0]
+    check(rc == 0 and d["verdict"] == "appended" and d["ticket"] == "10-1", f"reply to the merged ticket: {out}")
+
+    rc, out, err = run("show", "10-1", "--json", *common)
+    ev = [(e["by"], e["what"]) for e in json.loads(out)["events"]]
+    check(ev == [("admin", "assigned to petr, status new → open"), ("petr", "unassigned (was petr)"),
+                 ("jana", "status open → waiting"),
+                 ("petr", "ticket 10-2 merged into this one; participants added: dave@acme.example")], f"events: {ev}")
+    rc, out, err = run("show", "10-1", *common)
+    check(rc == 0 and "event" in out and "by jana <jana@example.com>: status open → waiting" in out
+          and "Attachment 1: printer-error.log" in out, f"show text events: {out}")
+
+    attachment = os.path.join(tmp, "out.log")
+    rc, out, err = run("attachment", "10-1", "0", "1", "-o", attachment, *common)
+    raw = open(sample, "rb").read().decode()
+    encoded = raw.split('filename="printer-error.log"')[1].split("\n\n", 1)[1].split("--sample-boundary--")[0]
+    check(rc == 0 and open(attachment, "rb").read() == base64.b64decode(encoded), f"attachment -o: {rc} {out} {err}")
+    r = subprocess.run([deskgate, "attachment", "10-1", "0", "1", *common], capture_output=True)
+    check(r.returncode == 0 and r.stdout == base64.b64decode(encoded), "attachment to stdout")
+    rc, out, err = run("attachment", "10-1", "0", "2", *common)
+    check(rc == 1 and "has 1 attachment(s)" in err, f"attachment out of range: {rc} {err}")
+
+    rc, out, err = run("close", "10-1", "--as", "petr", *now, *common)
+    check(rc == 0 and "ticket 10-1 closed" in out, f"close --as: {rc} {out} {err}")
+    rc, out, err = run("close", "10-1", *common)
+    check(rc == 1 and "closed already" in err, f"close twice: {rc} {err}")
+    rc, out, err = run("reopen", "10-1", "--json", *common)
+    check(rc == 0 and json.loads(out)["ticket"]["status"] == "open", f"reopen: {rc} {out} {err}")
 
     rc, out, err = run("ingest", sample, "--bogus")
     check(rc == 64 and "unknown option --bogus" in err, f"usage error: {rc} {err}")
