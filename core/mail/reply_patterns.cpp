@@ -52,12 +52,14 @@ struct AttributionShape {
     std::string_view starts;    // "" = anything
     std::string_view contains;  // "" = anything
     std::string_view ends;
+    bool weak = false;  // only for a line known to precede a quote (need_evidence false)
 };
 
 // Gmail, Thunderbird, Apple Mail and Outlook for Mac attributions, by language.
 constexpr std::array kAttributions{
     AttributionShape{"en", "On ", "", "wrote:"},           // On Mon, 3 Dec 2026 at 10:00, A <a@b> wrote:
     AttributionShape{"en", "", "@", "wrote:"},             // Alice <a@b> wrote:
+    AttributionShape{"en", "", "", "wrote:", true},        // Alice wrote:
     AttributionShape{"cs", "", "", "napsal:"},             // po 3. 12. 2026 v 10:00 odesílatel A <a@b> napsal:
     AttributionShape{"cs", "", "", "napsala:"},
     AttributionShape{"cs", "", "", "napsal(a):"},          // Dne 03.12.2026 v 10:00 Alice napsal(a):
@@ -72,6 +74,7 @@ constexpr std::array kAttributions{
     AttributionShape{"bg", "", "", "написа:"},             // пн, 3.12.2026 г. в 10:00 ч. A <a@b> написа:
     AttributionShape{"de", "Am ", " schrieb ", ":"},       // Am 03.12.2026 um 10:00 schrieb Alice:
     AttributionShape{"de", "", "@", "schrieb:"},           // Alice <a@b> schrieb:
+    AttributionShape{"de", "", "", "schrieb:", true},      // Alice schrieb:
     AttributionShape{"", "", "@", ">:"},                   // 3. 12. 2026 v 10:00, Alice <a@b>:
 };
 
@@ -118,7 +121,7 @@ struct Footer {
 // Client footers; matched only as a short line of their own at the end of the text.
 constexpr std::array kFooters{
     Footer{"Sent from my ", ""}, Footer{"Sent from Mail for ", ""}, Footer{"Sent from Outlook", ""},
-    Footer{"Sent from Yahoo Mail", ""}, Footer{"Sent with ", ""}, Footer{"Sent via ", ""},
+    Footer{"Sent from Yahoo Mail", ""}, Footer{"Sent with Proton Mail", ""},
     Footer{"Get Outlook for ", ""}, Footer{"Získat Outlook pro ", ""}, Footer{"Pobierz Outlook dla ", ""},
     Footer{"Odesláno z ", ""}, Footer{"Odesláno ze ", ""}, Footer{"Odoslané z ", ""},
     Footer{"Odoslané zo ", ""}, Footer{"Wysłane z ", ""}, Footer{"Wysłano z ", ""},
@@ -158,14 +161,14 @@ std::string_view strip_quote(std::string_view line) {
     return at == std::string_view::npos ? std::string_view{} : line.substr(at);
 }
 
-std::optional<std::string_view> attribution_language(std::string_view line) {
+std::optional<std::string_view> attribution_language(std::string_view line, bool need_evidence) {
     if (line.size() > kMaxAttribution || is_quoted(line)) return std::nullopt;
     const std::string_view s = trim_space(line);
     if (s.size() < 8) return std::nullopt;
     const bool address = s.find('@') != std::string_view::npos;
-    if (!address && !has_time(s) && !has_year(s)) return std::nullopt;
+    if (need_evidence && !address && !has_time(s) && !has_year(s)) return std::nullopt;
     for (const AttributionShape& a : kAttributions) {
-        if (!ends_with_ci(s, a.ends) || !starts_with_ci(s, a.starts)) continue;
+        if ((a.weak && need_evidence) || !ends_with_ci(s, a.ends) || !starts_with_ci(s, a.starts)) continue;
         const std::string_view middle = s.substr(0, s.size() - a.ends.size());
         if (!a.contains.empty() && middle.find(a.contains) == std::string_view::npos) continue;
         if (a.language.empty() && !has_time(s)) continue;  // the bare date-name-address shape needs a time

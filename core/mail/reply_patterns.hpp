@@ -28,8 +28,9 @@ std::string_view strip_quote(std::string_view line);
 // The language ("en", "cs", "sk", "pl", "bg", "de", or "" for a date-name-address line in no
 // particular language, as Apple Mail writes it) when `line` is an attribution introducing a
 // quote: a known shape ("On ... wrote:", "... napsal(a):", "Am ... schrieb ...:", ...) that
-// also carries a time, a year or an address. nullopt otherwise.
-std::optional<std::string_view> attribution_language(std::string_view line);
+// also carries a time, a year or an address. nullopt otherwise. Without `need_evidence` the
+// shape alone is enough ("Tom Baker wrote:"), for a line already known to precede a quote.
+std::optional<std::string_view> attribution_language(std::string_view line, bool need_evidence = true);
 
 // The language when lines[i] starts an Outlook header block: a From line ("From:", "Od:",
 // "Von:", "От:") followed, before a blank line, by a Sent/Date line and a To or Subject line

@@ -210,6 +210,15 @@ std::size_t signature_start(const Lines& lines, std::size_t begin, std::size_t e
     return end;
 }
 
+// The start of the run of quoted and blank lines ending at `end`, with the attribution
+// directly above it ("Tom Baker wrote:" needs no date there: a quote follows).
+std::size_t quote_run_start(const Lines& lines, std::size_t begin, std::size_t end) {
+    std::size_t cut = end;
+    while (cut > begin && (reply::is_quoted(lines[cut - 1]) || reply::is_blank(lines[cut - 1]))) --cut;
+    if (cut > begin && reply::attribution_language(lines[cut - 1], false)) cut = extend_up(lines, begin, cut - 1);
+    return cut;
+}
+
 struct Tail {
     std::size_t end = 0;     // the new end of the range
     bool signature = false;  // a signature or footer was removed
@@ -231,7 +240,7 @@ Tail trim_tail(const Lines& lines, std::size_t begin, std::size_t end) {
         bool quote = false;
         if (reply::is_quoted(lines[e - 1])) {
             quote = true;
-            for (cut = e; cut > begin && (reply::is_quoted(lines[cut - 1]) || reply::is_blank(lines[cut - 1]));) --cut;
+            cut = quote_run_start(lines, begin, e);
         } else if (reply::is_mobile_footer(lines[e - 1])) {
             cut = e - 1;
         } else {

@@ -82,6 +82,8 @@ TEST_CASE("the cut says how the text was found") {
         {"Hotovo.\n\nOd: A\nOdoslané: 3. 12. 2026\nKomu: B\nPredmet: x\n\nq\n", "Hotovo.", "outlook header block (sk)", false, false},
         {"Done.\n-----Original Message-----\nFrom: A\n", "Done.", "original message separator", false, false},
         {"Done.\n\n> q\n> q\n", "Done.", "quote", false, false},
+        {"Done.\n\nTom Baker wrote:\n> q\n", "Done.", "quote", false, false},
+        {"Hotovo.\n\nPetra Svobodová napsal(a):\n\n> q\n", "Hotovo.", "quote", false, false},
         {"Done.\n-- \nEmma\n", "Done.", "none", false, true},
         {"Done.\n\nSent from my iPhone\n", "Done.", "none", false, true},
         {"Done.\n\n##- Please type your reply above this line -##\nTicket\n", "Done.", "marker", true, false},
