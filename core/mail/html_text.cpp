@@ -1,12 +1,18 @@
 // html_text.cpp - HTML to plain text with libxml2's forgiving HTML parser (see html_text.hpp).
+// A citation (<blockquote type="cite">, Gmail's and Proton's quote classes) keeps its meaning:
+// its lines are prefixed with "> " per level, as a text/plain reply would quote them, so the
+// reply extractor (reply_text.cpp) sees where the quoted original is. A plain <blockquote> is
+// layout (Gmail's indent button makes one) and is not prefixed.
 #include "core/mail/html_text.hpp"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <memory>
+#include <string>
 
 namespace deskgate {
 namespace {
@@ -25,8 +31,30 @@ bool is_block(const xmlNode* node) {
                           "section", "article", "header", "footer", "address", "form", "body"});
 }
 
+// The value of attribute `name`, "" if absent.
+std::string attribute(const xmlNode* node, const char* name) {
+    xmlChar* v = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
+    if (!v) return {};
+    std::string out(reinterpret_cast<const char*>(v));
+    xmlFree(v);
+    return out;
+}
+
+// A blockquote a mail client made to quote the original (not one made for indentation).
+bool is_citation(const xmlNode* node) {
+    if (!name_is(node, {"blockquote"})) return false;
+    std::string type = attribute(node, "type");
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (type == "cite") return true;
+    const std::string cls = attribute(node, "class");
+    return cls.find("gmail_quote") != std::string::npos || cls.find("protonmail_quote") != std::string::npos;
+}
+
 class TextBuilder {
 public:
+    void enter_citation() { ++quote_depth_; }
+    void leave_citation() { --quote_depth_; }
+
     void text(std::string_view s, bool preformatted) {
         for (char c : s) {
             if (preformatted) {
@@ -71,9 +99,14 @@ public:
     }
 
 private:
-    void put(char c) { out_.push_back(c); }
+    void put(char c) {
+        if (quote_depth_ > 0 && c != '\n' && (out_.empty() || out_.back() == '\n'))
+            for (int i = 0; i < quote_depth_; ++i) out_ += "> ";
+        out_.push_back(c);
+    }
     std::string out_;
     bool pending_space_ = false;
+    int quote_depth_ = 0;
 };
 
 void walk(const xmlNode* node, TextBuilder& out, bool pre, int depth) {
@@ -96,7 +129,13 @@ void walk(const xmlNode* node, TextBuilder& out, bool pre, int depth) {
         else if (block) out.line_break();
         if (name_is(node, {"li"})) out.text("- ", true);
         if (name_is(node, {"td", "th"})) out.text(" ", false);
+        const bool citation = is_citation(node);
+        if (citation) out.enter_citation();
         walk(node->children, out, pre || name_is(node, {"pre"}), depth + 1);
+        if (citation) {
+            out.line_break();
+            out.leave_citation();
+        }
         if (paragraph) out.paragraph_break();
         else if (block) out.line_break();
     }

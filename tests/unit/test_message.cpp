@@ -343,6 +343,15 @@ TEST_CASE("html_to_text") {
     CHECK(html_to_text("<table><tr><td>a</td><td>b</td></tr></table>") == "a b");
 }
 
+TEST_CASE("html_to_text quotes citations with \"> \" and leaves layout blockquotes alone") {
+    CHECK(html_to_text("<p>new</p><blockquote type=\"cite\"><p>old</p><p>older</p></blockquote>") ==
+          "new\n\n> old\n\n> older");
+    CHECK(html_to_text("<div>x</div><div class=\"gmail_quote\"><div class=\"gmail_attr\">On Thu, A wrote:<br></div>"
+                       "<blockquote class=\"gmail_quote\">a<br>b<blockquote class=\"gmail_quote\">c</blockquote>"
+                       "</blockquote></div>") == "x\nOn Thu, A wrote:\n\n> a\n> b\n\n> > c");
+    CHECK(html_to_text("<blockquote style=\"margin:0 0 0 40px\">indented</blockquote>after") == "indented\n\nafter");
+}
+
 TEST_CASE("every corpus mail parses without a crash and with valid UTF-8 everywhere") {
     const auto dir = corpus_dir() / "mail-gem";
     if (!std::filesystem::is_directory(dir)) {
