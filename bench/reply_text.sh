@@ -5,9 +5,11 @@
 # directory; "peer unavailable" when npm cannot fetch it). Both read the same body (the .eml's
 # text_body as parse_message gives it). Prints exact matches with the expected text per client
 # style (outlook, gmail, thunderbird, apple, plain, marker, and github: the peer's own kind of
-# reply), and the time for one pass over all bodies. Before comparing, trailing whitespace of
-# lines, blank lines at both ends and runs of blank lines are normalised for both sides alike.
-# `--smoke` runs a tiny version (CTest): one timing pass, a short npm timeout.
+# reply), the time for one pass over all bodies, and for one large body of staff text with no
+# quote, which every recogniser must scan to the end. Before comparing, trailing whitespace
+# of lines, blank lines at both ends and runs of blank lines are normalised for both sides.
+# `--smoke` runs a tiny version (CTest): one timing pass, a 256 KB large body instead of 4 MB,
+# a short npm timeout.
 #   bench/reply_text.sh [--smoke] [BIN_DIR]      (BIN_DIR defaults to build/release/bin)
 set -euo pipefail
 smoke=0
@@ -17,10 +19,10 @@ bindir="${1:-$here/build/release/bin}"
 fixtures="$here/tests/data/replies"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/deskgate-bench-reply.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-if [ "$smoke" = 1 ]; then passes=1; npm_timeout=20; else passes=200; npm_timeout=180; fi
+if [ "$smoke" = 1 ]; then passes=1; large_kb=256; npm_timeout=20; else passes=200; large_kb=4096; npm_timeout=180; fi
 
 mkdir -p "$tmp/out" "$tmp/peer"
-"$bindir/reply_text_tool" --repeat "$passes" "$fixtures" "$tmp/out" >"$tmp/ours.tsv"
+"$bindir/reply_text_tool" --repeat "$passes" --large-kb "$large_kb" "$fixtures" "$tmp/out" >"$tmp/ours.tsv"
 
 peer=1
 if ! command -v node >/dev/null || ! command -v npm >/dev/null ||
@@ -44,6 +46,14 @@ for (let i = 0; i < passes; ++i)
     for (const [, body] of bodies) sink += new EmailReplyParser().parseReply(body).length;
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(`time_ms ${ms.toFixed(1)} passes ${passes} (checksum ${sink})`);
+const big = fs.readFileSync(path.join(dir, "large.big"), "utf8");
+let best = Infinity;
+for (let i = 0; i < 3; ++i) {
+    const t1 = process.hrtime.bigint();
+    sink += new EmailReplyParser().parseReply(big).length;
+    best = Math.min(best, Number(process.hrtime.bigint() - t1) / 1e6);
+}
+console.log(`large_ms ${best.toFixed(1)}`);
 JS
     if ! node "$tmp/peer/run.mjs" "$tmp/out" "$passes" >"$tmp/peer.txt" 2>"$tmp/peer.err"; then
         peer=0
@@ -90,6 +100,12 @@ def timing(path):
             return float(parts[1]) / int(parts[3])
     return None
 
+def large(path):
+    for line in open(path):
+        if line.startswith("large_ms"):
+            return float(line.split()[1])
+    return None
+
 peer_col = "email-reply-parser" if peer else "peer unavailable"
 print(f"{'style':<12} {'fixtures':>8} {'deskgate':>9} {peer_col:>18}")
 for k, (n, o, t) in rows.items():
@@ -100,6 +116,11 @@ size = sum(os.path.getsize(os.path.join(out, n + ".body")) for n in names)
 line = f"one pass over {len(names)} bodies ({size / 1024:.0f} KB): deskgate {ours_ms:.3f} ms"
 if peer:
     line += f", email-reply-parser {timing(os.path.join(tmp, 'peer.txt')):.3f} ms"
+print(line)
+big = os.path.getsize(os.path.join(out, "large.big"))
+line = f"one large body ({big / 1048576:.1f} MB, no quote): deskgate {large(os.path.join(tmp, 'ours.tsv')):.1f} ms"
+if peer:
+    line += f", email-reply-parser {large(os.path.join(tmp, 'peer.txt')):.1f} ms"
 print(line)
 if ours_missed:
     print("deskgate missed: " + " ".join(ours_missed))

@@ -179,7 +179,7 @@ std::optional<std::string_view> attribution_language(std::string_view line, bool
 
 namespace {
 
-// The roles `line` names per language (bit i of the result's entry i = kLanguages[i]).
+// The header roles `line` names (a Role bit set), for each language of kLanguages.
 std::array<unsigned, kLanguages.size()> header_roles(std::string_view line) {
     std::array<unsigned, kLanguages.size()> roles{};
     std::string_view s = trim_space(line);

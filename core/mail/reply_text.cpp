@@ -185,7 +185,7 @@ std::optional<Section> bottom_posted(const Lines& lines, std::size_t from, std::
     return Section{k, end, "bottom-posted"};
 }
 
-// Steps 2 and 4 of reply_text.hpp on [begin, end): the first attribution, separator or
+// Steps 2 and 3 of reply_text.hpp on [begin, end): the first attribution, separator or
 // header block ends the new text (or starts it, when the reply is below the quote).
 Section cut_quote(const Lines& lines, std::size_t begin, std::size_t end) {
     Section s{begin, end, "none"};
@@ -225,7 +225,7 @@ struct Tail {
     bool quote = false;      // a trailing quote was removed
 };
 
-// Steps 3 and 5: drops from the end of [begin, end), as long as text remains above, a run of
+// Step 4: drops from the end of [begin, end), as long as text remains above, a run of
 // quoted lines, a mobile footer or a "-- " signature, in any order (a bottom poster signs
 // under the last quote, a top poster above the quote).
 Tail trim_tail(const Lines& lines, std::size_t begin, std::size_t end) {

@@ -81,6 +81,8 @@ TEST_CASE("the cut says how the text was found") {
         {"Hotovo.\n\nOd: A\nOdesláno: 3. 12. 2026\nKomu: B\nPředmět: x\n\nq\n", "Hotovo.", "outlook header block (cs)", false, false},
         {"Hotovo.\n\nOd: A\nOdoslané: 3. 12. 2026\nKomu: B\nPredmet: x\n\nq\n", "Hotovo.", "outlook header block (sk)", false, false},
         {"Done.\n-----Original Message-----\nFrom: A\n", "Done.", "original message separator", false, false},
+        {"Done.\n\n*From:* A\n*Sent:* Thursday\n*To:* B\n*Subject:* x\n", "Done.", "outlook header block (en)", false,
+         false},
         {"Done.\n\n> q\n> q\n", "Done.", "quote", false, false},
         {"Done.\n\nTom Baker wrote:\n> q\n", "Done.", "quote", false, false},
         {"Hotovo.\n\nPetra Svobodová napsal(a):\n\n> q\n", "Hotovo.", "quote", false, false},
@@ -109,6 +111,7 @@ TEST_CASE("the marker: quoted, wrapped, with text before it, custom, absent") {
     CHECK(extract_reply_text("ok\n> > ##- Please type your reply\n> > above this line -##\n> > T\n").marker_found);
     CHECK(extract_reply_text("ok\n##- Please type your\nreply above this\nline -##\nT\n").text == "ok");
     CHECK(extract_reply_text("ok ##- Please type your reply above this line -##\nT\n").text == "ok");
+    CHECK(extract_reply_text("ok\n##-\xC2\xA0Please\xC2\xA0type your reply above this line -##\nT\n").marker_found);
     // a marker broken by a blank line, or only its beginning, is not the marker
     CHECK_FALSE(extract_reply_text("ok\n##- Please type your reply\n\nabove this line -##\n").marker_found);
     CHECK_FALSE(extract_reply_text("ok\n##- Please type\n").marker_found);
