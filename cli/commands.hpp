@@ -72,6 +72,8 @@ int cmd_reopen(const Args& args);
 int cmd_tag(const Args& args);
 int cmd_untag(const Args& args);
 int cmd_note(const Args& args);
+int cmd_reply(const Args& args);
+int cmd_tick(const Args& args);
 int cmd_merge(const Args& args);
 int cmd_attachment(const Args& args);
 

@@ -31,10 +31,13 @@ commands:
   tag TICKET TAG, untag TICKET TAG          add or remove a tag
   note TICKET [FILE|-]                      add an internal note (text from FILE or standard input)
   merge FROM INTO                           close FROM into INTO; FROM's mail threads into INTO
-                                            these seven and close take [--as STAFF] (that person's
+  reply TICKET --as STAFF [FILE|-]          answer the customer as STAFF, exactly as by mail (commands
+                                            such as #close on the first lines; text from FILE or stdin)
+                                            these and close take [--as STAFF] (that person's
                                             permissions; default: admin) [--now UNIX] [--json]
   attachment TICKET ENTRY N [-o FILE] [--as STAFF]
                                             the Nth attachment of an entry (as `show` numbers them), decoded
+  tick [--now UNIX]                         deadline warnings, waiting tickets closed, welcome mails (a timer runs it)
   stats [--json]                            verdict counts, tickets per queue and status, store size, outbox depth
   backup DEST                               consistent compacted copy of the store (safe while the daemons run)
   restore SRC [--force]                     replace the store by a backup (daemons stopped; exit 75 while in use)
@@ -52,7 +55,7 @@ int (*ticket_command(std::string_view command))(const deskgate::cli::Args&) {
     static constexpr std::pair<std::string_view, int (*)(const Args&)> kCommands[] = {
         {"assign", cmd_assign}, {"status", cmd_status}, {"priority", cmd_priority}, {"move", cmd_move},
         {"reopen", cmd_reopen}, {"tag", cmd_tag},       {"untag", cmd_untag},       {"note", cmd_note},
-        {"merge", cmd_merge},
+        {"merge", cmd_merge},   {"reply", cmd_reply},
     };
     for (const auto& [name, run] : kCommands)
         if (name == command) return run;
@@ -101,6 +104,9 @@ int main(int argc, char** argv) {
         spec.with_value.insert({"output", "as"});
         spec.short_names.emplace('o', "output");
         run = cmd_attachment;
+    } else if (command == "tick") {
+        spec.with_value.insert("now");
+        run = cmd_tick;
     } else if (command == "contacts") {
         run = cmd_contacts;
     } else if (command == "outbox") {

@@ -63,6 +63,8 @@ private:
     void read_queue_acknowledgement(TableReader& r, Queue& q);
     void read_queue_lifecycle(TableReader& r, Queue& q);
     void read_queue_subject_tag(TableReader& r, Queue& q);
+    void read_queue_notifications(TableReader& r, Queue& q);
+    void read_queue_staff_replies(TableReader& r, Queue& q);
     // The actions of a rule (set_*, add_tags, assign, refuse, discard).
     void read_rule_actions(TableReader& r, const std::string& context, RuleActions& act);
     // An array of queue numbers under `key`, each recorded as a reference to check in finish().

@@ -31,6 +31,7 @@ void Loader::read_global(const toml::table& t) {
                    "redirect_mailbox", "unknown_senders", "unknown_sender_text", "secret_file",
                    "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
                    "trusted_authserv_ids", "generated_mail_limit", "sendmail_command", "bounce_address",
+                   "notification_limit", "welcome_staff",
                    "lmtp_listen", "milter_socket"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
@@ -83,6 +84,8 @@ void Loader::read_global_limits(TableReader& r, Global& g) {
             g.sendmail_command = *v;
     }
     if (auto v = r.integer("generated_mail_limit", 0, 1000)) g.generated_mail_limit = static_cast<std::uint32_t>(*v);
+    if (auto v = r.integer("notification_limit", 0, 100000)) g.notification_limit = static_cast<std::uint32_t>(*v);
+    if (auto v = r.boolean("welcome_staff")) g.welcome_staff = *v;
     if (auto v = r.integer("sender_rate_limit", 0, 1000000)) g.sender_rate_limit = static_cast<std::uint32_t>(*v);
     if (auto v = r.integer("sender_rate_window", 1, 30 * 86400)) g.sender_rate_window = *v;
     if (auto v = r.integer("max_received_headers", 1, 1000)) g.max_received_headers = static_cast<std::uint32_t>(*v);

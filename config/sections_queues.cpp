@@ -38,7 +38,9 @@ void Loader::read_queue(const toml::table& t) {
                    "default_priority", "calendar", "ack_in_hours", "ack_after_hours",
                    "autoreply_exceptions", "never_cc", "create_unknown_contacts", "reaction_minutes", "resolution_minutes",
                    "close_summary", "nps_template",
-                   "status_on_customer_reply", "on_closed_reply", "reopen_days", "subject_tag"});
+                   "status_on_customer_reply", "on_closed_reply", "reopen_days", "subject_tag",
+                   "notify", "notify_staff", "notify_events", "deadline_lead_minutes", "notify_attachment_limit",
+                   "reply_template", "reply_quote", "assign_on_reply", "close_waiting_days"});
     Queue q;
     q.where = r.where();
     read_queue_number(r, q);
@@ -51,6 +53,8 @@ void Loader::read_queue(const toml::table& t) {
     read_queue_acknowledgement(r, q);
     read_queue_lifecycle(r, q);
     read_queue_subject_tag(r, q);
+    read_queue_notifications(r, q);
+    read_queue_staff_replies(r, q);
     config_.queues.push_back(std::move(q));
 }
 
@@ -160,6 +164,42 @@ void Loader::read_queue_subject_tag(TableReader& r, Queue& q) {
         if (!uses_placeholder(*v, "ticket.number"))
             diag_.error(r.where("subject_tag"), "'subject_tag' must contain {{ticket.number}}");
     }
+}
+
+// Who is told of what: 'notify' ("team": the assignee, else the queue's staff; "staff": the
+// aliases in 'notify_staff'; "nobody"), 'notify_events', the deadline warning's lead and the
+// size above which attachments are listed instead of attached.
+void Loader::read_queue_notifications(TableReader& r, Queue& q) {
+    if (auto v = r.choice("notify", {"team", "staff", "nobody"}))
+        q.notify = *v == "team" ? NotifyWho::Team : *v == "staff" ? NotifyWho::Addresses : NotifyWho::Nobody;
+    if (auto v = r.strings_at("notify_staff"))
+        for (const auto& [alias, where] : *v) {
+            q.notify_staff.push_back(alias);
+            references_.push_back({Reference::Kind::StaffAlias, alias, where,
+                                   fmt::format("notify_staff of queue {}", q.number)});
+        }
+    if (q.notify == NotifyWho::Addresses && q.notify_staff.empty())
+        diag_.error(r.where("notify"), "notify = \"staff\" needs 'notify_staff' (staff aliases) in this queue");
+    if (auto v = r.strings_at("notify_events")) {
+        q.notify_events = 0;
+        for (const auto& [name, where] : *v) {
+            if (auto e = notify_event_from(name)) q.notify_events |= notify_bit(*e);
+            else
+                diag_.error(where, fmt::format("unknown notify event \"{}\" (known: new_ticket, customer_reply, "
+                                               "staff_note, approval_granted, deadline_warning, deadline_missed)", name));
+        }
+    }
+    if (auto v = r.integer("deadline_lead_minutes", 0, 100000)) q.deadline_lead_minutes = static_cast<std::uint32_t>(*v);
+    if (auto v = r.size("notify_attachment_limit")) q.notify_attachment_limit = *v;
+}
+
+// How a staff member's answer by mail goes to the customer ('reply_template', 'reply_quote'),
+// whether it assigns an unassigned ticket, and when waiting tickets close by themselves.
+void Loader::read_queue_staff_replies(TableReader& r, Queue& q) {
+    if (auto v = template_at(r, "reply_template")) q.reply_template = *v;
+    if (auto v = r.boolean("reply_quote")) q.reply_quote = *v;
+    if (auto v = r.boolean("assign_on_reply")) q.assign_on_reply = *v;
+    if (auto v = r.integer("close_waiting_days", 0, 3650)) q.close_waiting_days = static_cast<std::uint32_t>(*v);
 }
 
 }  // namespace deskgate::config

@@ -70,7 +70,8 @@ const std::vector<std::string_view>& known_placeholders() {
         "ticket.tag",    "queue.title",      "queue.number",   "queue.name",
         "queue.address", "customer.name",    "customer.id",    "user.alias",
         "user.name",     "message.body",     "message.quote",  "message.from",
-        "attachments",   "deadline.reaction", "deadline.resolution"};
+        "attachments",   "deadline.reaction", "deadline.resolution", "reply.text",
+        "message.attribution"};
     return names;
 }
 

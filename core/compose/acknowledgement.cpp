@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/base/address.hpp"
+#include "core/compose/mail_parts.hpp"
 #include "core/policy/classify.hpp"
 #include "core/mail/header_encoding.hpp"
 #include "core/base/template.hpp"
@@ -54,24 +55,6 @@ std::string acknowledgement_message_id(const Config& config, TicketKey ticket) {
     return fmt::format("ack.{}.{}@{}", to_string(ticket), sig, config.global.hostname);
 }
 
-namespace {
-
-std::string quote(std::string_view body) {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < body.size()) {
-        const auto nl = body.find('\n', pos);
-        const auto line = body.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-        out += line.empty() ? ">\n" : fmt::format("> {}\n", line);
-        if (nl == std::string_view::npos) break;
-        pos = nl + 1;
-    }
-    return out;
-}
-
-
-}  // namespace
-
 std::string build_acknowledgement(const AcknowledgementInput& in) {
     const Config& config = *in.config;
     const Queue& queue = *in.queue;
@@ -91,7 +74,7 @@ std::string build_acknowledgement(const AcknowledgementInput& in) {
         if (name == "customer.id") return in.customer ? in.customer->id : std::string();
         if (name == "user.alias") return ticket.assignee;
         if (name == "message.body") return original.text_body;
-        if (name == "message.quote") return quote(original.text_body);
+        if (name == "message.quote") return quote_text(original.text_body);
         if (name == "message.from") return original.from ? original.from->address : std::string();
         if (name == "attachments") {
             std::string list;

@@ -88,7 +88,7 @@ void Engine::send_acknowledgement(WriteTxn& txn, const Queue& queue, const Ticke
 }
 
 std::optional<TicketKey> Engine::create_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry,
-                                               std::int64_t now) const {
+                                               std::string_view raw, std::int64_t now) const {
     const TicketPlan& tp = plan.ticket;
     const Queue& q = config_.queues[tp.queue];
     Ticket t;
@@ -115,6 +115,8 @@ std::optional<TicketKey> Engine::create_ticket(WriteTxn& txn, DeliveryPlan& plan
     };
     t.reaction_due = due(q.reaction_minutes);
     t.resolution_due = due(q.resolution_minutes);
+    t.status_since = now;
+    if (!t.assignee.empty()) t.first_reaction = now;
     txn.put_ticket(t);
     TicketEntry e = entry;
     e.ticket = t.key;
@@ -129,10 +131,12 @@ std::optional<TicketKey> Engine::create_ticket(WriteTxn& txn, DeliveryPlan& plan
     for (const std::string& approver : tp.inform_approvers)
         queue_mail(txn, "approval-info", q, t, approver,
                    build_approval_notice(approval_mail(q, t, plan.message.text_body, approver, now)), now);
+    if (tp.notify) notify_staff(txn, t, *tp.notify, &e, raw, tp.notify_exclude, now);  // after the customer's mail
     return t.key;
 }
 
-void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry, std::int64_t now) const {
+void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry, std::string_view raw,
+                           std::int64_t now) const {
     const TicketPlan& tp = plan.ticket;
     auto t = txn.ticket(*tp.ticket);
     if (!t) throw std::runtime_error("ticket " + to_string(*tp.ticket) + " vanished");
@@ -158,8 +162,10 @@ void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry&
     if (tp.kind == TicketPlan::Kind::Append) {
         if (!tp.mark_undeliverable.empty() && !contains(t->undeliverable, tp.mark_undeliverable))
             t->undeliverable.push_back(tp.mark_undeliverable);
+        if (t->status != tp.new_status) t->status_since = now;
         t->status = tp.new_status;
         if (t->status != TicketStatus::Closed) t->closed_at = 0;
+        if (tp.direction == Direction::Outbound && t->first_reaction == 0) t->first_reaction = now;
         for (const std::string& p : tp.participants_to_add)
             if (!contains(t->participants, p)) t->participants.push_back(p);
     }
@@ -170,6 +176,7 @@ void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry&
     e.kind = tp.kind == TicketPlan::Kind::Note ? EntryKind::Note : EntryKind::Message;
     e.direction = tp.kind == TicketPlan::Kind::Note ? Direction::Internal : tp.direction;
     txn.append_entry(e);
+    if (tp.notify) notify_staff(txn, *t, *tp.notify, &e, raw, tp.notify_exclude, now);
 }
 
 void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, std::string_view raw,
@@ -181,10 +188,13 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, 
         TicketPlan& tp = plan.ticket;
         switch (tp.kind) {
         case TicketPlan::Kind::None: break;
-        case TicketPlan::Kind::Create: tp.ticket = create_ticket(txn, plan, entry, now); break;
+        case TicketPlan::Kind::Create: tp.ticket = create_ticket(txn, plan, entry, raw, now); break;
         case TicketPlan::Kind::Append:
         case TicketPlan::Kind::Note:
-        case TicketPlan::Kind::Refer: update_ticket(txn, plan, entry, now); break;
+            if (tp.staff) carry_out_staff_action(txn, plan, entry, now);
+            else update_ticket(txn, plan, entry, raw, now);
+            break;
+        case TicketPlan::Kind::Refer: update_ticket(txn, plan, entry, raw, now); break;
         }
         if (tp.new_contact) txn.put_contact(*tp.new_contact);
         if (plan.forward) {

@@ -138,6 +138,8 @@ Outcome create_ticket(const Context& ctx, std::optional<TicketKey> linked_from, 
     const bool needs_approval = customer_asks && who.customer->authorization == Authorization::Required;
     tp.new_status = needs_approval ? TicketStatus::AwaitingApproval : TicketStatus::New;
     if (needs_approval) tp.ask_approvers = who.customer->approvers;
+    else tp.notify = NotifyEvent::NewTicket;  // awaiting approval: told when it is approved
+    if (who.staff) tp.notify_exclude = who.staff->alias;
     else if (customer_asks && who.customer->authorization == Authorization::Optional)
         tp.inform_approvers = who.customer->approvers;
     tp.participants_to_add = participants_for(ctx, tq, nullptr);

@@ -25,14 +25,15 @@ Engine::Engine(const Config& config) : config_(config), compiled_(config) {}
 
 Engine::~Engine() = default;
 
-void Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
-                        const std::string& recipient, const std::string& raw, std::int64_t now) const {
+std::uint64_t Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,
+                                 const std::vector<std::string>& recipients, const std::string& raw, std::int64_t now,
+                                 std::string_view limit_key) const {
     OutboxItem item;
     item.kind = std::string(kind);
     item.sender = queue.sender_address;
-    item.recipients = {recipient};
+    item.recipients = recipients;
     item.raw_id = txn.put_raw(raw);
-    item.ticket = ticket.key;
+    if (ticket) item.ticket = ticket->key;
     item.created = now;
     item.next_attempt = now;
     txn.add_outbox(item);
@@ -40,7 +41,9 @@ void Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue
         item.sender = verp;
         txn.update_outbox(item);
     }
-    txn.note_generated(recipient, now);  // every kind counts against the per-recipient limit
+    // Every kind counts against the per-recipient limit (notifications against their own).
+    for (const std::string& r : recipients) txn.note_generated(limit_key.empty() ? std::string_view(r) : limit_key, now);
+    return item.raw_id;
 }
 
 ApprovalMail Engine::approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,

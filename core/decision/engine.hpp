@@ -20,8 +20,6 @@
 
 namespace deskgate {
 
-class BusinessCalendar;
-
 class Engine {
 public:
     explicit Engine(const Config& config);
@@ -66,16 +64,38 @@ public:
     // The VERP return path for outbox item `id` ("" when no bounce_address is configured).
     std::string verp_sender(std::uint64_t id) const;
 
+    // Tells the staff the queue names (notification_recipients) of `event` in `ticket`, each one
+    // mail through the outbox in the caller's transaction (so told exactly once), within the
+    // per-staff notification_limit. `entry`: the message or note told of (nullptr for
+    // deadlines); `raw`: its raw bytes, for passing its attachments on ("" = list them).
+    // Returns who was told.
+    std::vector<std::string> notify_staff(WriteTxn& txn, const Ticket& ticket, NotifyEvent event,
+                                          const TicketEntry* entry, std::string_view raw, std::string_view exclude,
+                                          std::int64_t now, const std::string& headline = {}) const;
+
+    // Puts a generated mail into the outbox (VERP sender when configured) and counts it for the
+    // per-recipient limit under `limit_key` ("" = the recipient's own address). `ticket` may be
+    // null (a welcome mail). Returns the raw bytes' id.
+    std::uint64_t queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,
+                             const std::vector<std::string>& recipients, const std::string& raw, std::int64_t now,
+                             std::string_view limit_key = {}) const;
+
 private:
-    // Puts a generated mail into the outbox (VERP sender when configured).
-    void queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
-                    const std::string& recipient, const std::string& raw, std::int64_t now) const;
+    std::uint64_t queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
+                             const std::string& recipient, const std::string& raw, std::int64_t now) const {
+        return queue_mail(txn, kind, queue, &ticket, std::vector<std::string>{recipient}, raw, now);
+    }
+    // A staff member's answer by mail (plan.ticket.staff), in apply_staff.cpp.
+    void carry_out_staff_action(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry, std::int64_t now) const;
+    void send_staff_reply(WriteTxn& txn, Ticket& ticket, const Queue& queue, const Staff& staff, const StaffAction& act,
+                          const DeliveryPlan& plan, TicketEntry entry, std::int64_t now) const;
     struct ApprovalMail approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
                                       const std::string& recipient, std::int64_t now) const;
     // apply() by plan kind
     std::optional<TicketKey> create_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry,
-                                           std::int64_t now) const;
-    void update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry, std::int64_t now) const;
+                                           std::string_view raw, std::int64_t now) const;
+    void update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry& entry, std::string_view raw,
+                       std::int64_t now) const;
     void send_acknowledgement(WriteTxn& txn, const Queue& queue, const Ticket& ticket, const AckPlan& ack,
                               const ParsedMessage& original, std::int64_t now) const;
 

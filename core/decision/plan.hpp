@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/base/verdict.hpp"
+#include "core/decision/ticket_ops.hpp"
 #include "core/mail/message.hpp"
 #include "core/model/ticket.hpp"
 
@@ -32,6 +33,17 @@ struct AckPlan {
     std::string recipient;
     std::string note;                      // why none goes out, or "acknowledged to ... (in hours)"
     std::optional<ParsedMessage> original; // after an approval: the request being acknowledged
+};
+
+// A staff member's answer to a notification (decide_staff_reply), for apply() to carry out.
+struct StaffAction {
+    std::string alias;                 // who (the staff token's and the From's staff member)
+    std::string text;                  // the new text: quote, signature and command lines removed
+    std::string cut;                   // how the quote was found (for the log)
+    std::vector<TicketOp> ops;         // checked commands, in order
+    bool note = false;                 // internal only: #note, or an automated mail (out-of-office)
+    bool close = false;                // #close after the reply
+    std::vector<std::string> errors;   // refused commands: nothing is done, the staff member is told
 };
 
 // What apply() will write for the message as a whole.
@@ -60,6 +72,10 @@ struct TicketPlan {
     std::optional<Contact> new_contact;
     std::string author;                  // who wrote the entry, when not the identified sender
     std::string explanation;
+    // Staff to tell (core/compose/notification), except who caused it.
+    std::optional<NotifyEvent> notify;
+    std::string notify_exclude;          // staff alias
+    std::optional<StaffAction> staff;    // Kind::Append / Note of a staff answer by mail
 };
 
 struct DeliveryPlan {

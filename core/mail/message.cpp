@@ -173,10 +173,11 @@ std::string embedded_message_id(std::string_view headers) {
     return id ? trim(valid_utf8(id)) : std::string();
 }
 
-// One attachment's decoded bytes wanted by attachment_content().
+// Decoded attachment bytes wanted: one (attachment_content) or all (parse_message with contents).
 struct Capture {
     std::size_t index = 0;
     std::optional<std::string> bytes;
+    std::vector<std::string>* all = nullptr;
 };
 
 // Walks the MIME tree: picks the text body and lists the attachments.
@@ -201,7 +202,8 @@ struct Walk {
         a.content_type = mime ? lower(valid_utf8(mime.get())) : "application/octet-stream";
         a.size = content.size();
         a.sha256 = sha256_hex(content);
-        if (capture && capture->index == out.attachments.size()) capture->bytes = std::move(content);
+        if (capture && capture->all) capture->all->push_back(std::move(content));
+        else if (capture && capture->index == out.attachments.size()) capture->bytes = std::move(content);
         out.attachments.push_back(std::move(a));
     }
 
@@ -506,6 +508,12 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
 }  // namespace
 
 ParsedMessage parse_message(std::string_view raw) { return parse(raw, nullptr); }
+
+ParsedMessage parse_message(std::string_view raw, std::vector<std::string>* attachment_contents) {
+    if (!attachment_contents) return parse(raw, nullptr);
+    Capture capture{0, std::nullopt, attachment_contents};
+    return parse(raw, &capture);
+}
 
 std::optional<std::string> attachment_content(std::string_view raw, std::size_t index) {
     Capture capture{index, std::nullopt};

@@ -62,6 +62,10 @@ struct ParsedMessage {
 // Parses raw message bytes (CRLF or LF line ends). Never throws; on hopeless input returns
 // what could be read plus defects.
 ParsedMessage parse_message(std::string_view raw);
+// The same, also handing out the decoded content of every attachment, in the order of
+// ParsedMessage::attachments (for mail that passes them on: notifications, staff replies,
+// `deskgate attachment`).
+ParsedMessage parse_message(std::string_view raw, std::vector<std::string>* attachment_contents);
 
 // The decoded content (transfer encoding removed) of attachment `index` (0-based) of the raw
 // message, in exactly the order parse_message() lists ParsedMessage::attachments (the same MIME

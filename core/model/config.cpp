@@ -1,6 +1,8 @@
 // config.cpp - the Config's lookup tables and the names of its enums.
 #include "core/model/config.hpp"
 
+#include <array>
+
 #include "core/base/address.hpp"
 
 namespace deskgate {
@@ -106,6 +108,29 @@ std::string_view to_string(ClosedReplyPolicy p) {
     case ClosedReplyPolicy::Refuse: return "refuse";
     }
     return "reopen";
+}
+
+namespace {
+constexpr std::array<std::pair<NotifyEvent, std::string_view>, 6> kNotifyEventNames{{
+    {NotifyEvent::NewTicket, "new_ticket"},
+    {NotifyEvent::CustomerReply, "customer_reply"},
+    {NotifyEvent::StaffNote, "staff_note"},
+    {NotifyEvent::ApprovalGranted, "approval_granted"},
+    {NotifyEvent::DeadlineWarning, "deadline_warning"},
+    {NotifyEvent::DeadlineMissed, "deadline_missed"},
+}};
+}  // namespace
+
+std::string_view to_string(NotifyEvent e) {
+    for (const auto& [event, name] : kNotifyEventNames)
+        if (event == e) return name;
+    return "new_ticket";
+}
+
+std::optional<NotifyEvent> notify_event_from(std::string_view name) {
+    for (const auto& [event, n] : kNotifyEventNames)
+        if (n == name) return event;
+    return std::nullopt;
 }
 
 }  // namespace deskgate

@@ -29,6 +29,15 @@ enum class UnknownSenderPolicy { Accept, Refuse };
 enum class Authorization { Off, Optional, Required };
 enum class ClosedReplyPolicy { Reopen, NewTicket, Refuse };
 enum class TicketStatus : std::uint8_t { New, Open, Waiting, Closed, AwaitingApproval };
+// Who a queue's notifications go to: the assignee if there is one, else the queue's staff
+// (Team); the staff listed in notify_addresses; or nobody.
+enum class NotifyWho { Team, Addresses, Nobody };
+// What staff are told of; a queue's notify_events is a set of these (bit 1 << value).
+enum class NotifyEvent : std::uint8_t {
+    NewTicket, CustomerReply, StaffNote, ApprovalGranted, DeadlineWarning, DeadlineMissed
+};
+inline constexpr std::uint32_t kAllNotifyEvents = 0x3F;
+inline constexpr std::uint32_t notify_bit(NotifyEvent e) { return 1u << static_cast<unsigned>(e); }
 
 struct Global {
     std::string hostname;               // our own host name (Message-IDs, Received)
@@ -48,6 +57,8 @@ struct Global {
     std::vector<std::string> trusted_authserv_ids;         // Authentication-Results we believe (lower case)
     std::vector<std::string> sendmail_command{"/usr/sbin/sendmail"};  // argv the outbox hands mail to
     std::uint32_t generated_mail_limit = 3;                // mails we generate per recipient and hour
+    std::uint32_t notification_limit = 60;                 // notifications per staff address and hour (0 = off)
+    bool welcome_staff = true;                             // one welcome mail to each staff member, once
     std::uint32_t sender_rate_limit = 60;                  // helpdesk messages per sender and window (0 = off)
     std::int64_t sender_rate_window = 3600;                // seconds
     std::vector<std::string> priorities{"low", "normal", "high", "urgent"};
@@ -123,8 +134,23 @@ struct Queue {
     ClosedReplyPolicy on_closed_reply = ClosedReplyPolicy::Reopen;
     std::uint32_t reopen_days = 30;     // Reopen only within this many days of closing
     std::string subject_tag = "[{{queue.title}}#{{ticket.number}}]";
+    // The staff's side (issue 14): who is told of what, and how a staff reply by mail goes out.
+    NotifyWho notify = NotifyWho::Team;
+    std::vector<std::string> notify_staff;   // NotifyWho::Addresses: staff aliases
+    std::uint32_t notify_events = kAllNotifyEvents;  // notify_bit() set
+    std::uint32_t deadline_lead_minutes = 60;         // warn this long before a deadline
+    std::uint64_t notify_attachment_limit = 10ull * 1024 * 1024;  // larger: attachments listed, not attached
+    std::string reply_template;              // body of a staff reply to the customer ("" = kDefaultReplyTemplate)
+    bool reply_quote = true;                 // quote the customer's last message under the reply
+    bool assign_on_reply = true;             // an unassigned ticket goes to whoever answers first
+    std::uint32_t close_waiting_days = 0;    // close tickets left waiting this long (0 = never)
     SourcePos where;
 };
+
+// The body of a staff reply when the queue sets no reply_template: the staff's text, their
+// name, then (reply_quote) the customer's last message quoted.
+inline constexpr std::string_view kDefaultReplyTemplate =
+    "{{reply.text}}\n\n{{user.name}}\n{{#message.quote}}\n{{message.attribution}}\n{{message.quote}}{{/message.quote}}";
 
 enum class RuleField { From, To, Cc, Subject, Body, Header };
 enum class MatchKind { Equals, Contains, Wildcard, Regex };
@@ -218,5 +244,7 @@ std::string_view to_string(TicketStatus);
 std::optional<TicketStatus> ticket_status_from(std::string_view);
 std::string_view to_string(Authorization);
 std::string_view to_string(ClosedReplyPolicy);
+std::string_view to_string(NotifyEvent);
+std::optional<NotifyEvent> notify_event_from(std::string_view);
 
 }  // namespace deskgate

@@ -1,5 +1,5 @@
 // store.hpp - the LMDB ticket store. One environment (a directory) with named databases:
-//   meta      "schema"            -> u32 schema version (checked at open)
+//   meta      "schema"            -> u32 schema version (checked at open); "state:<key>" -> small state
 //   tickets   TicketKey(8, BE)     -> Ticket
 //   entries   TicketKey + u32 BE   -> TicketEntry
 //   raw       u64 BE               -> raw message bytes, exactly as received
@@ -68,6 +68,9 @@ public:
     virtual std::size_t generated_since(std::string_view address, std::int64_t since) const = 0;
     // The verdict counters (`stats`), sorted by name; empty on a store not yet migrated.
     virtual std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const = 0;
+    // Small named state the daemons and `deskgate tick` keep (e.g. which staff were welcomed),
+    // in `meta` under "state:" + key; nullopt when never set.
+    virtual std::optional<std::string> state(std::string_view key) const = 0;
 };
 
 // Write access; everything done through one WriteTxn commits together or not at all.
@@ -89,6 +92,7 @@ public:
     virtual void note_generated(std::string_view address, std::int64_t now) = 0;
     // Adds n to the counter of verdict `name` (rolled back with the transaction).
     virtual void count_verdict(std::string_view name, std::uint64_t n = 1) = 0;
+    virtual void put_state(std::string_view key, std::string_view value) = 0;
 };
 
 // What Store::open did to an older store. The migration to schema 2 seeds `stats` from what

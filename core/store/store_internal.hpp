@@ -71,6 +71,7 @@ public:
     std::size_t generated_since(std::string_view address, std::int64_t since) const override;
     std::vector<OutboxItem> outbox() const override;
     std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override;
+    std::optional<std::string> state(std::string_view key) const override;
 
 protected:
     std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
@@ -101,6 +102,8 @@ public:
     std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override {
         return read_.verdict_counts();
     }
+    std::optional<std::string> state(std::string_view key) const override { return read_.state(key); }
+    void put_state(std::string_view key, std::string_view value) override;
 
     void count_verdict(std::string_view name, std::uint64_t n) override;
     void note_generated(std::string_view address, std::int64_t now) override;

@@ -132,6 +132,12 @@ std::vector<std::pair<std::string, std::uint64_t>> ReadTxnImpl::verdict_counts()
     return read_counters(txn_, db_);
 }
 
+std::optional<std::string> ReadTxnImpl::state(std::string_view key) const {
+    auto v = get(db_.meta, key_text("state:" + std::string(key)));
+    if (!v) return std::nullopt;
+    return std::string(*v);
+}
+
 std::optional<std::string_view> ReadTxnImpl::get(MDB_dbi dbi, std::string_view key) const {
     MDB_val k = lmdb::val(key), d{};
     const int rc = mdb_get(txn_, dbi, &k, &d);
@@ -156,6 +162,10 @@ void WriteTxnImpl::count_verdict(std::string_view name, std::uint64_t n) {
     if (rc == MDB_SUCCESS) value = codec::get_be64(lmdb::view(d), 0);
     else if (rc != MDB_NOTFOUND) lmdb::check(rc, "mdb_get");
     put(db_.stats, key, u64_value(value + n));
+}
+
+void WriteTxnImpl::put_state(std::string_view key, std::string_view value) {
+    put(db_.meta, key_text("state:" + std::string(key)), value);
 }
 
 void WriteTxnImpl::note_generated(std::string_view address, std::int64_t now) {

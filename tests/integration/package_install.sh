@@ -102,6 +102,7 @@ for f in /usr/sbin/deskgate /usr/sbin/deskgate-lmtpd /usr/sbin/deskgate-milter \
          /usr/share/man/man8/deskgate.8.gz /usr/share/man/man8/deskgate-lmtpd.8.gz \
          /usr/share/man/man8/deskgate-milter.8.gz /usr/share/man/man5/deskgate.toml.5.gz \
          /lib/systemd/system/deskgate-lmtpd.service /lib/systemd/system/deskgate-milter.service \
+         /lib/systemd/system/deskgate-tick.service /lib/systemd/system/deskgate-tick.timer \
          /usr/share/doc/deskgate/copyright /usr/share/doc/deskgate/changelog.Debian.gz \
          /usr/share/doc/deskgate/examples/deskgate.toml /usr/share/doc/deskgate/examples/sample-mail.eml \
          /usr/share/doc/deskgate/examples/conf.d/customers.toml /etc/deskgate/deskgate.toml; do
@@ -147,12 +148,16 @@ for unit in deskgate-lmtpd deskgate-milter; do
     check "$unit.service enabled (multi-user.target.wants symlink, also without systemd as PID 1)" \
         [ -L /etc/systemd/system/multi-user.target.wants/$unit.service ]
 done
+check "deskgate-tick.timer enabled (timers.target.wants symlink)" [ -L /etc/systemd/system/timers.target.wants/deskgate-tick.timer ]
+tick_out=$(setpriv --reuid deskgate --regid deskgate --init-groups /usr/sbin/deskgate tick --config /etc/deskgate/deskgate.toml 2>&1) \
+    || fail "deskgate tick as user deskgate (what deskgate-tick.service runs): $tick_out"
+ok "deskgate tick runs as user deskgate"
 check_config=$(setpriv --reuid deskgate --regid deskgate --init-groups /usr/sbin/deskgate check-config /etc/deskgate/deskgate.toml 2>&1) \
     || fail "deskgate check-config /etc/deskgate/deskgate.toml (as user deskgate): $check_config"
 ok "deskgate check-config /etc/deskgate/deskgate.toml as user deskgate: $check_config"
 
 # --- systemd-analyze verify -----------------------------------------------------------------
-for unit in deskgate-lmtpd deskgate-milter; do
+for unit in deskgate-lmtpd deskgate-milter deskgate-tick; do
     out=$(systemd-analyze verify /lib/systemd/system/$unit.service 2>&1) || {
         printf '%s\n' "$out"
         fail "systemd-analyze verify $unit.service exits non-zero"

@@ -26,11 +26,12 @@ std::optional<std::string> sample(std::string_view name) {
 
 TEST_CASE("known placeholders are the documented list") {
     const auto& names = known_placeholders();
-    CHECK(names.size() == 19);
+    CHECK(names.size() == 21);
     for (std::string_view n : {"ticket.number", "ticket.subject", "ticket.created", "ticket.status", "ticket.tag",
                                "queue.title", "queue.number", "queue.name", "queue.address", "customer.name",
                                "customer.id", "user.alias", "user.name", "message.body", "message.quote",
-                               "message.from", "attachments", "deadline.reaction", "deadline.resolution"})
+                               "message.from", "attachments", "deadline.reaction", "deadline.resolution", "reply.text",
+                               "message.attribution"})
         CHECK(std::find(names.begin(), names.end(), n) != names.end());
     std::string all;
     for (std::string_view n : names) all += "{{" + std::string(n) + "}}";

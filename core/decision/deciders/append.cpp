@@ -27,6 +27,7 @@ std::optional<Outcome> decide_append(const Context& ctx) {
     tp.participants_to_add = participants_for(ctx, own_queue(ctx, t), &t);
     tp.explanation = fmt::format("joined ticket {} {}; {}", to_string(t.key), thread.explanation, outcome.why);
     if (tp.automated) tp.explanation += fmt::format(" (automated: {})", ctx.facts.automated);
+    else if (!ctx.facts.who.staff) tp.notify = NotifyEvent::CustomerReply;  // a robot's mail tells nobody
     o.why = tp.explanation;
     return o;
 }

@@ -86,6 +86,7 @@ std::optional<Outcome> decide_approval(const Context& ctx) {
                                      to_string(ticket->key));
         if (decision->approve) {
             tp.ack = acknowledgement_after_approval(ctx, ctx.config.queues[tp.queue], *ticket);
+            tp.notify = NotifyEvent::ApprovalGranted;
             tp.explanation += ", " + tp.ack.note;
         }
         o.verdict = Verdict::Appended;

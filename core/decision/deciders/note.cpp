@@ -27,6 +27,8 @@ std::optional<Outcome> decide_note(const Context& ctx) {
     tp.customer_id = std::string(ctx.facts.who.customer_id());
     tp.queue = ctx.queue_index(*thread.ticket);
     tp.new_status = thread.ticket->status;
+    tp.notify = NotifyEvent::StaffNote;
+    if (ctx.facts.who.staff) tp.notify_exclude = ctx.facts.who.staff->alias;
     tp.explanation = fmt::format("internal note on ticket {} ({})", to_string(thread.ticket->key), thread.explanation);
     o.why = tp.explanation;
     return o;
