@@ -24,6 +24,10 @@ namespace deskgate {
 std::vector<const Staff*> notification_recipients(const Config& config, const Queue& queue, const Ticket& ticket,
                                                   NotifyEvent event, std::string_view exclude_alias);
 
+// The store state key (WriteTxn::put_state) that says when a notification to `address`
+// last bounced: for a day after, the address is not notified.
+inline std::string staff_bounced_key(std::string_view address) { return "staff-bounced:" + std::string(address); }
+
 // The address a staff member answers a notification at: the queue's address with the staff
 // token (core/model/token.hpp) as +detail.
 std::string staff_reply_address(const Config& config, const Queue& queue, TicketKey ticket, const Staff& staff);

@@ -76,7 +76,7 @@ std::string staff_reply_body(const StaffReplyInput& in) {
     std::string body = render_template(tmpl, lookup, TemplateContext::Text);
     while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
     body += "\n";
-    if (!in.queue->signature.empty()) body += "\n-- \n" + render_template(in.queue->signature, lookup, TemplateContext::Text) + "\n";
+    if (!in.queue->signature.empty()) body += "\n" + render_template(in.queue->signature, lookup, TemplateContext::Text) + "\n";
     return body;
 }
 

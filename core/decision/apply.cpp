@@ -12,6 +12,7 @@
 #include "core/compose/approval.hpp"
 #include "core/decision/engine.hpp"
 #include "core/decision/settle.hpp"
+#include "core/compose/notification.hpp"
 
 namespace deskgate {
 namespace {
@@ -197,6 +198,8 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, 
         case TicketPlan::Kind::Refer: update_ticket(txn, plan, entry, raw, now); break;
         }
         if (tp.new_contact) txn.put_contact(*tp.new_contact);
+        if (!tp.mark_staff_undeliverable.empty())
+            txn.put_state(staff_bounced_key(tp.mark_staff_undeliverable), std::to_string(now));
         if (plan.forward) {
             plan.forward->raw_id = raw_id;
             txn.add_outbox(*plan.forward);

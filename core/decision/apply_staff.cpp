@@ -55,6 +55,9 @@ std::vector<std::string> Engine::notify_staff(WriteTxn& txn, const Ticket& ticke
         const std::string limit_key = "notify:" + s->address;
         const std::uint32_t limit = config_.global.notification_limit;
         if (limit > 0 && txn.generated_since(limit_key, now - 3600) >= limit) continue;
+        if (const auto bounced = txn.state(staff_bounced_key(s->address));
+            bounced && now - std::strtoll(bounced->c_str(), nullptr, 10) < 86400)
+            continue;
         NotificationInput in;
         in.config = &config_;
         in.queue = queue;

@@ -65,6 +65,7 @@ struct TicketPlan {
     Direction direction = Direction::Inbound;  // Outbound: a journaled staff reply
     AckPlan ack;
     std::string mark_undeliverable;      // Append of a bounce: the address our mail bounced from
+    std::string mark_staff_undeliverable;  // a notification bounced: no notifications to it for a day
     // Request authorization (BRIEF rule 8)
     std::vector<std::string> ask_approvers;     // Create: approval requests to send
     std::vector<std::string> inform_approvers;  // Create (optional authorization): notices

@@ -28,6 +28,7 @@ hostname = "helpdesk.example.com"
 store = "/nonexistent/overridden-by-tests"
 staff_sender = "staff@example.com"
 secret_file = "secret"
+bounce_address = "bounces@helpdesk.example.com"
 
 [[staff]]
 alias = "jana"
@@ -359,4 +360,26 @@ TEST_CASE("deskgate tick: deadlines told once, waiting tickets closed, staff wel
     REQUIRE(log.size() == 1);
     CHECK(contains(log.front(), "waiting 7 days"));
     CHECK(h.ticket(key).status == TicketStatus::Closed);
+}
+
+TEST_CASE("a bounced notification marks the staff address for a day, not the ticket") {
+    Harness h;
+    const TicketKey key = h.open_ticket("b1@acme.example");
+    const auto told = h.outbox("notify");
+    const auto jana = std::find_if(told.begin(), told.end(), [](const auto& n) {
+        return n.first.recipients.front() == "jana@helpdesk.example.com";
+    });
+    REQUIRE(jana != told.end());
+    const std::string dsn = "From: MAILER-DAEMON@helpdesk.example.com\nTo: " + jana->first.sender +
+                            "\nSubject: Undelivered Mail\nMessage-ID: <dsn1@mx>\nAuto-Submitted: auto-replied\n\nMailbox full\n";
+    const auto d = h.deliver(dsn, "", jana->first.sender, kNow + 60);
+    CHECK(d.verdict == Verdict::Note);
+    CHECK(h.ticket(key).undeliverable.empty());
+    const std::uint64_t before = h.last_outbox_id();
+    const std::string reply = "From: Alice Example <alice@acme.example>\nSubject: Re: Printer on fire [Support#" + to_string(key) +
+                              "]\nMessage-ID: <b2@acme.example>\n\nmore\n";
+    h.deliver(reply, "alice@acme.example", "support@helpdesk.example.com", kNow + 120);
+    const auto after = h.outbox("notify", before);
+    REQUIRE(after.size() == 1);
+    CHECK(after.front().first.recipients.front() == "petr@helpdesk.example.com");
 }

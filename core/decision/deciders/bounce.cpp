@@ -17,6 +17,7 @@ struct Match {
     std::optional<TicketKey> ticket;
     std::string failed;  // the address our mail bounced from, when the VERP token says
     std::string how;
+    bool to_staff = false;  // a notification, notice or welcome to a staff member bounced
 };
 
 Match by_verp(const Context& ctx) {
@@ -25,9 +26,10 @@ Match by_verp(const Context& ctx) {
         if (a.target.role != AddressRole::Bounce) continue;
         const auto id = verify_bounce_token(ctx.config.global.secret, a.target.detail);
         if (!id) continue;
-        if (auto item = ctx.txn.outbox_item(*id); item && item->ticket) {
+        if (auto item = ctx.txn.outbox_item(*id); item && item->ticket) {  // (a welcome has none: ordinary mail)
             m.ticket = item->ticket;
             m.failed = item->recipients.empty() ? "" : item->recipients.front();
+            m.to_staff = item->kind == "notify" || item->kind == "staff-notice" || item->kind == "welcome";
             m.how = fmt::format("VERP token of outbox item {}", *id);
             break;
         }
@@ -77,6 +79,16 @@ std::optional<Outcome> decide_bounce(const Context& ctx) {
     tp.queue = ctx.queue_index(*ticket);
     tp.new_status = ticket->status;
     tp.automated = true;
+    if (m.to_staff) {
+        // The staff address, not the ticket: the customer is still reachable.
+        tp.kind = TicketPlan::Kind::Note;
+        tp.mark_staff_undeliverable = m.failed;
+        o.verdict = Verdict::Note;
+        tp.explanation = fmt::format("delivery failure report for a notification of ticket {} ({}): staff address {} "
+                                     "marked undeliverable for a day, the ticket is not", to_string(ticket->key), m.how, m.failed);
+        o.why = tp.explanation;
+        return o;
+    }
     tp.mark_undeliverable = m.failed;
     tp.explanation = fmt::format("delivery failure report for ticket {} ({}){}", to_string(ticket->key), m.how,
                                  m.failed.empty() ? "" : ", " + m.failed + " marked undeliverable");
