@@ -25,6 +25,13 @@ std::string nfkc(std::string_view s) {
 // NFKC, case fold, NFKC: compatibility forms first (so "㎒" folds as "mhz"), then the
 // composition case folding may have undone.
 std::string fold(std::string_view text) {
+    // Plain ASCII (most mail text) is its own NFKC and folds by lowering: skip GLib's copies.
+    const auto ascii = [](char c) { return static_cast<unsigned char>(c) - 1u < 0x7Fu; };  // 1..127
+    if (std::all_of(text.begin(), text.end(), ascii)) {
+        std::string out(text);
+        for (char& c : out) c = g_ascii_tolower(c);
+        return out;
+    }
     const std::string valid = valid_utf8(text);
     const std::string composed = nfkc(valid);
     GText folded(g_utf8_casefold(composed.data(), static_cast<gssize>(composed.size())));
