@@ -181,7 +181,7 @@ public:
     std::uint64_t map_size() const;
     // The schema as opened: kSchemaVersion, or older for a read-only open of an old store.
     std::uint32_t schema() const;
-    // What open() migrated (for the caller to log "store migrated from schema 1 to 2").
+    // What open() migrated (for the caller to log "store migrated from schema 2 to 3").
     const std::optional<Migration>& migration() const;
     std::variant<StoreUsage, StoreError> usage() const;
 

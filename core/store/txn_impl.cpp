@@ -134,7 +134,7 @@ std::vector<std::pair<std::string, std::uint64_t>> ReadTxnImpl::verdict_counts()
 
 std::vector<TicketKey> ReadTxnImpl::search(const std::vector<std::string>& words, std::size_t limit) const {
     if (!db_.has_words)
-        throw std::logic_error("the store has no word index yet (schema 2): it is built when "
+        throw std::logic_error("the store has no word index yet (schema before 3): it is built when "
                                "deskgate-lmtpd or a deskgate write command opens the store");
     return search_words(txn_, db_.words, words, limit);
 }
