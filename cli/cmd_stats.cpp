@@ -149,9 +149,8 @@ void print_stats_json(const std::string& path, StoreStats& s, std::int64_t now) 
 // The text report: verdict table, tickets per queue and status, size line, outbox line.
 void print_stats_text(const std::string& path, StoreStats& s, std::int64_t now) {
     fmt::print("store {} (schema {})\n\n", path, s.schema);
-    if (s.schema < kSchemaVersion)
-        fmt::print("verdicts: not counted before schema {}; the store migrates on its next write open\n\n",
-                   kSchemaVersion);
+    if (s.schema < 2)  // schema 2 added the counters
+        fmt::print("verdicts: not counted before schema 2; the store migrates on its next write open\n\n");
     else {
         fmt::print("{:<20} {:>10}\n", "VERDICT", "COUNT");
         for (const auto& [name, n] : s.verdicts) fmt::print("{:<20} {:>10}\n", name, n);

@@ -10,36 +10,10 @@
 #include "core/store/view.hpp"
 
 namespace deskgate::cli {
-namespace {
-
-// The store named by --store, or by the config (loaded only when --store is absent).
-std::optional<Store> reading_store(const Args& args) {
-    if (args.option("store")) return open_store_or_report(*args.option("store"), true);
-    auto config = load_or_report(config_path(args));
-    if (!config) return std::nullopt;
-    return open_store_or_report(store_path(args, &*config), true);
-}
-
-}  // namespace
 
 int cmd_tickets(const Args& args) {
-    TicketFilter filter;
-    if (auto q = args.option("queue")) {
-        try {
-            filter.queue = static_cast<std::uint32_t>(std::stoul(*q));
-        } catch (const std::exception&) {
-            fmt::print(stderr, "deskgate: --queue expects a queue number, got '{}'\n", *q);
-            return kExitUsage;
-        }
-    }
-    if (auto s = args.option("status")) {
-        filter.status = ticket_status_from(*s);
-        if (!filter.status) {
-            fmt::print(stderr, "deskgate: unknown status '{}' (new, open, waiting, closed, "
-                               "awaiting-approval)\n", *s);
-            return kExitUsage;
-        }
-    }
+    const std::optional<TicketFilter> filter = filter_or_report(args);
+    if (!filter) return kExitUsage;
     // --view NAME and --as STAFF need the config (views, staff categories) even with --store.
     std::optional<Config> config;
     const View* view = nullptr;
@@ -60,33 +34,20 @@ int cmd_tickets(const Args& args) {
                 return kExitUsage;
             }
         }
-        if (auto who = args.option("as")) {
-            as = config->staff_named(*who);
-            if (!as) {
-                fmt::print(stderr, "deskgate: no staff member '{}' (an alias or address from [[staff]])\n", *who);
-                return kExitUsage;
-            }
+        if (args.option("as")) {
+            as = staff_or_report(*config, *args.option("as"));
+            if (!as) return kExitUsage;
         }
     }
     std::optional<Store> store = config ? open_store_or_report(store_path(args, &*config), true) : reading_store(args);
     if (!store) return kExitFailure;
     std::vector<Ticket> tickets;
-    if (auto err = store->read([&](const ReadTxn& txn) { tickets = txn.tickets(filter); })) {
+    if (auto err = store->read([&](const ReadTxn& txn) { tickets = txn.tickets(*filter); })) {
         fmt::print(stderr, "deskgate: {}\n", err->message);
         return kExitFailure;
     }
     if (view || as) tickets = select_tickets(std::move(tickets), view, as, now);
-    if (args.flag("json")) {
-        JsonWriter w;
-        w.begin_array();
-        for (const Ticket& t : tickets) write_json(w, t);
-        w.end_array();
-        fmt::print("{}", w.str());
-    } else {
-        fmt::print("{:<9} {:<17} {:<10} {:<12} {:<8} {:<20}  {}\n", "TICKET", "STATUS", "CUSTOMER",
-                   "CATEGORY", "PRIORITY", "UPDATED", "SUBJECT");
-        for (const Ticket& t : tickets) fmt::print("{}\n", text_ticket_line(t));
-    }
+    fmt::print("{}", args.flag("json") ? json_tickets(tickets) : text_ticket_table(tickets));
     return kExitOk;
 }
 

@@ -27,6 +27,12 @@ std::string store_path(const Args& args, const Config* config);
 std::optional<std::int64_t> now_or_report(const Args& args);
 // Opens the store; prints the error to stderr and returns nullopt on failure.
 std::optional<Store> open_store_or_report(const std::string& path, bool read_only);
+// The store named by --store, or by the config (loaded only when --store is absent), read-only.
+std::optional<Store> reading_store(const Args& args);
+// --queue N and --status S as a TicketFilter; nullopt after printing a usage error.
+std::optional<TicketFilter> filter_or_report(const Args& args);
+// The [[staff]] member named `who` (alias or address); nullptr after printing an error.
+const Staff* staff_or_report(const Config& config, const std::string& who);
 
 // The bytes of `file`, or of standard input for "-"; nullopt when it cannot be read.
 std::optional<std::string> read_input(const std::string& file);
@@ -52,6 +58,7 @@ void print_change(const Args& args, const Ticket& ticket, const TicketEntry& ent
 int cmd_ingest(const Args& args);
 int cmd_parse(const Args& args);
 int cmd_tickets(const Args& args);
+int cmd_search(const Args& args);
 int cmd_show(const Args& args);
 int cmd_raw(const Args& args);
 int cmd_check_config(const Args& args);

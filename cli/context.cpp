@@ -109,4 +109,38 @@ std::variant<WriteSession, int> open_write_session(const Args& args) {
     return out;
 }
 
+std::optional<Store> reading_store(const Args& args) {
+    if (args.option("store")) return open_store_or_report(*args.option("store"), true);
+    auto config = load_or_report(config_path(args));
+    if (!config) return std::nullopt;
+    return open_store_or_report(store_path(args, &*config), true);
+}
+
+std::optional<TicketFilter> filter_or_report(const Args& args) {
+    TicketFilter filter;
+    if (auto q = args.option("queue")) {
+        try {
+            filter.queue = static_cast<std::uint32_t>(std::stoul(*q));
+        } catch (const std::exception&) {
+            fmt::print(stderr, "deskgate: --queue expects a queue number, got '{}'\n", *q);
+            return std::nullopt;
+        }
+    }
+    if (auto s = args.option("status")) {
+        filter.status = ticket_status_from(*s);
+        if (!filter.status) {
+            fmt::print(stderr, "deskgate: unknown status '{}' (new, open, waiting, closed, "
+                               "awaiting-approval)\n", *s);
+            return std::nullopt;
+        }
+    }
+    return filter;
+}
+
+const Staff* staff_or_report(const Config& config, const std::string& who) {
+    const Staff* staff = config.staff_named(who);
+    if (!staff) fmt::print(stderr, "deskgate: no staff member '{}' (an alias or address from [[staff]])\n", who);
+    return staff;
+}
+
 }  // namespace deskgate::cli

@@ -17,6 +17,11 @@ commands:
   tickets [--queue N] [--status S] [--view NAME] [--as STAFF] [--now UNIX] [--json]
                                             list tickets; --view: a saved [[views]] filter,
                                             --as: only what that staff member may see
+  search WORDS... [--queue N] [--status S] [--limit N] [--as STAFF] [--json]
+                                            tickets holding every word (subject, addresses,
+                                            messages, attachment names; `word*`: a prefix),
+                                            by ticket number descending (in a queue: newest
+                                            first), at most 50 (--limit 0: all)
   show TICKET [--json]                      one ticket with its messages (TICKET: 10-42)
   raw TICKET [INDEX]                        the raw bytes of a ticket's message, as received
   check-config [PATH]                       validate the configuration
@@ -89,6 +94,9 @@ int main(int argc, char** argv) {
     } else if (command == "tickets") {
         spec.with_value.insert({"queue", "status", "view", "as", "now"});
         run = cmd_tickets;
+    } else if (command == "search") {
+        spec.with_value.insert({"queue", "status", "limit", "as"});
+        run = cmd_search;
     } else if (command == "show") {
         run = cmd_show;
     } else if (command == "raw") {

@@ -202,6 +202,21 @@ std::string text_ticket_line(const Ticket& t) {
                        t.subject);
 }
 
+std::string text_ticket_table(const std::vector<Ticket>& tickets) {
+    std::string out = fmt::format("{:<9} {:<17} {:<10} {:<12} {:<8} {:<20}  {}\n", "TICKET", "STATUS", "CUSTOMER",
+                                  "CATEGORY", "PRIORITY", "UPDATED", "SUBJECT");
+    for (const Ticket& t : tickets) out += text_ticket_line(t) + "\n";
+    return out;
+}
+
+std::string json_tickets(const std::vector<Ticket>& tickets) {
+    JsonWriter w;
+    w.begin_array();
+    for (const Ticket& t : tickets) write_json(w, t);
+    w.end_array();
+    return w.str();
+}
+
 std::string text_ticket(const Ticket& t, const std::vector<TicketEntry>& entries) {
     std::string out;
     out += fmt::format("Ticket {}  [{}]  queue {}\n", to_string(t.key), to_string(t.status), t.queue);

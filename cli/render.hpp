@@ -23,6 +23,10 @@ void write_events_json(JsonWriter& w, const std::vector<TicketEntry>& entries);
 void write_json(JsonWriter& w, const DeliveryPlan& plan, const Config& config, bool dry_run);
 
 std::string text_ticket_line(const Ticket& t);
+// The `deskgate tickets` listing: a header line and one text_ticket_line per ticket.
+std::string text_ticket_table(const std::vector<Ticket>& tickets);
+// The `deskgate tickets --json` array.
+std::string json_tickets(const std::vector<Ticket>& tickets);
 std::string text_ticket(const Ticket& t, const std::vector<TicketEntry>& entries);
 std::string text_plan(const DeliveryPlan& plan, const Config& config, bool dry_run);
 std::string text_message(const ParsedMessage& m);

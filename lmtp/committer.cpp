@@ -1,6 +1,7 @@
 // committer.cpp - see committer.hpp.
 #include "lmtp/committer.hpp"
 
+#include <string>
 #include <vector>
 
 #include "common/log.hpp"
@@ -13,9 +14,12 @@ Committer::Committer(Store& store, std::size_t max_batch, std::size_t max_batch_
     : store_(store), max_batch_(max_batch), max_batch_bytes_(max_batch_bytes), thread_([this] { run(); }) {
     // Store::open migrated an older store: the store's single writer says so once.
     if (const auto& m = store_.migration())
-        log_info("store {} migrated from schema {} to {} ({} ticket(s) re-encoded, verdict counters seeded "
-                 "from the stored data)",
-                 store_.path().string(), m->from, m->to, m->tickets_reencoded);
+        log_info("store {} migrated from schema {} to {} ({}word index built: {} (word, ticket) pairs)",
+                 store_.path().string(), m->from, m->to,
+                 m->from < 2 ? fmt::format("{} ticket(s) re-encoded, verdict counters seeded from the stored data, ",
+                                           m->tickets_reencoded)
+                             : std::string(),
+                 m->words_indexed);
 }
 
 Committer::~Committer() { stop(); }

@@ -73,4 +73,10 @@ void Cursor::put(MDB_val& key, MDB_val& data, unsigned flags) {
     check(mdb_cursor_put(cursor_, &key, &data, flags), "mdb_cursor_put");
 }
 
+std::size_t Cursor::count() {
+    std::size_t n = 0;
+    check(mdb_cursor_count(cursor_, &n), "mdb_cursor_count");
+    return n;
+}
+
 }  // namespace deskgate::lmdb

@@ -83,6 +83,8 @@ public:
     bool get(MDB_val& key, MDB_val& data, MDB_cursor_op op);
     // mdb_cursor_put (e.g. MDB_CURRENT: replace the value at the cursor).
     void put(MDB_val& key, MDB_val& data, unsigned flags);
+    // mdb_cursor_count: the values of the key at the cursor (a MDB_DUPSORT database).
+    std::size_t count();
 
 private:
     MDB_cursor* cursor_ = nullptr;

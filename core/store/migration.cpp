@@ -1,7 +1,8 @@
 // migration.cpp - the schema check at open and the migrations between schema versions, run
 // inside the open's write transaction (two processes opening an old store at once migrate it
 // exactly once). A newer schema is refused (no downgrade); a read-only open reads an older
-// readable schema as it is.
+// readable schema as it is. Each migration step runs in order (1 -> 2 -> 3) in the one
+// transaction.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -82,6 +83,31 @@ Migration migrate_to_2(MDB_txn* txn, Dbis& db) {
     return m;
 }
 
+// Schema 2 -> 3, inside the open's write transaction: creates `words` and indexes every stored
+// ticket (subject, opener, participants) and entry, the words put_ticket and append_entry index
+// for new ones. Returns the (word, ticket) pairs in the index.
+std::uint64_t migrate_to_3(MDB_txn* txn, Dbis& db) {
+    db.words = lmdb::open_dbi(txn, "words", MDB_CREATE | kWordsFlags);
+    db.has_words = true;
+    {
+        lmdb::Cursor c(txn, db.tickets);
+        MDB_val k{}, d{};
+        for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT) {
+            const Ticket t = decode_ticket(lmdb::view(d));
+            put_words(txn, db.words, t.key, ticket_words(t, nullptr));
+        }
+    }
+    {
+        lmdb::Cursor c(txn, db.entries);
+        MDB_val k{}, d{};
+        for (auto op = MDB_FIRST; c.get(k, d, op); op = MDB_NEXT) {
+            const TicketEntry e = decode_entry(lmdb::view(d));
+            put_words(txn, db.words, e.ticket, entry_words(e));
+        }
+    }
+    return lmdb::entries(txn, db.words);
+}
+
 void write_schema(MDB_txn* txn, const Dbis& d, std::uint32_t version) {
     Writer w;
     w.u32(version);
@@ -115,11 +141,14 @@ std::variant<std::uint32_t, std::string> settle_schema(MDB_txn* txn, Dbis& d, bo
             return fmt::format("store has schema {}; start deskgate-lmtpd or run any deskgate write "
                                "command once to migrate it to schema {}",
                                version, kSchemaVersion);
-        // Read as it is: every record format still decodes; `stats` comes with the migration.
+        // Read as it is: every record format still decodes; `stats` and `words` come with the
+        // migration (ReadTxn::search refuses until then).
     } else if (version < kSchemaVersion) {
-        std::optional<Migration> done;
+        Migration done;
         if (version < 2) done = migrate_to_2(txn, d);
-        done->from = version;
+        done.words_indexed = migrate_to_3(txn, d);
+        done.from = version;
+        done.to = kSchemaVersion;
         write_schema(txn, d, kSchemaVersion);
         version = kSchemaVersion;
         migration = std::move(done);
@@ -127,6 +156,10 @@ std::variant<std::uint32_t, std::string> settle_schema(MDB_txn* txn, Dbis& d, bo
     if (version >= 2 && !d.has_stats) {
         d.stats = lmdb::open_dbi(txn, "stats", create);
         d.has_stats = true;
+    }
+    if (version >= 3 && !d.has_words) {
+        d.words = lmdb::open_dbi(txn, "words", create | kWordsFlags);
+        d.has_words = true;
     }
     return version;
 }

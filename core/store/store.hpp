@@ -9,8 +9,14 @@
 //   outbox    u64 BE               -> OutboxItem
 //   generated normalised address   -> times deskgate generated mail to it (last 24 hours)
 //   stats     verdict name         -> u64 BE: recipient decisions with that verdict (schema 2)
-// Schema history: 1 the databases above without `stats`; 2 adds `stats`, counted in the same
-// transaction as the message. Store::open migrates an older store for writing automatically
+//   words     normalised word (dupsort, dupfixed) -> TicketKey(8, BE): the word index (schema 3)
+// Schema history: 1 the databases above without `stats` and `words`; 2 adds `stats`, counted in
+// the same transaction as the message; 3 adds `words`, kept in the same transaction as the
+// ticket or entry it indexes (built from the stored tickets and entries by the migration).
+// The word index: the words (core/mail/words.hpp, index_words) of a ticket's subject, opener
+// and participants, and of every entry's subject, text body, sender address and name and
+// attachment file names, each once per ticket. It only grows: a ticket whose subject changed
+// is still found by the words of its old subject (which its first entry usually has anyway). Store::open migrates an older store for writing automatically
 // (one write transaction, so two processes opening it at once migrate it exactly once); see
 // Store::migration(). A newer schema is refused: no downgrade.
 // Safe for several processes (a daemon writing while the CLI reads). Commits are durable
@@ -33,9 +39,9 @@
 
 namespace deskgate {
 
-inline constexpr std::uint32_t kSchemaVersion = 2;
+inline constexpr std::uint32_t kSchemaVersion = 3;
 // A read-only open reads stores back to this schema as they are (an old store just has no
-// verdict counters); older ones need a writer to migrate them first.
+// verdict counters and no word index); older ones need a writer to migrate them first.
 inline constexpr std::uint32_t kOldestReadableSchema = 1;
 
 struct StoreError {
@@ -71,6 +77,14 @@ public:
     // Small named state the daemons and `deskgate tick` keep (e.g. which staff were welcomed),
     // in `meta` under "state:" + key; nullopt when never set.
     virtual std::optional<std::string> state(std::string_view key) const = 0;
+    // The tickets whose indexed words include every one of `words` (normalised as
+    // normalise_query gives them; a word ending in `*` matches every indexed word starting
+    // with the rest). Order: ticket keys descending, i.e. the highest queue number first and,
+    // within a queue, the newest ticket first (sequence numbers grow with time); no ticket is
+    // read to order them, so a limit costs nothing extra. At most `limit` (0 = all). An empty
+    // `words` matches nothing. Throws std::logic_error on a store without the index (a read-only
+    // open of a schema-2 store: Store::schema() < 3).
+    virtual std::vector<TicketKey> search(const std::vector<std::string>& words, std::size_t limit) const = 0;
 };
 
 // Write access; everything done through one WriteTxn commits together or not at all.
@@ -78,11 +92,13 @@ class WriteTxn : public ReadTxn {
 public:
     // Next sequence number for a new ticket in `queue` (1, 2, ...).
     virtual TicketKey allocate_ticket(std::uint32_t queue) = 0;
+    // Stores the ticket; a new ticket's subject, opener and participants go into the word
+    // index, and later a changed subject's words and new participants.
     virtual void put_ticket(const Ticket&) = 0;
     // Stores raw bytes, returns their id (> 0).
     virtual std::uint64_t put_raw(std::string_view bytes) = 0;
-    // Appends an entry to its ticket: sets entry.index, indexes entry.message_id (if any),
-    // bumps the ticket's entry_count. The ticket must exist.
+    // Appends an entry to its ticket: sets entry.index, indexes entry.message_id (if any) and
+    // the entry's words, bumps the ticket's entry_count. The ticket must exist.
     virtual std::uint32_t append_entry(TicketEntry& entry) = 0;
     virtual void put_contact(const Contact&) = 0;
     // Assigns item.id and stores it.
@@ -97,12 +113,14 @@ public:
 
 // What Store::open did to an older store. The migration to schema 2 seeds `stats` from what
 // the store holds (see migration.cpp, migrate_to_2): nothing was counted before, so the verdicts
-// that leave no trace (duplicate, refused, ...) start at zero.
+// that leave no trace (duplicate, refused, ...) start at zero. The migration to schema 3 builds
+// the word index from every ticket and entry (migrate_to_3).
 struct Migration {
     std::uint32_t from = 0;
     std::uint32_t to = 0;
     std::size_t tickets_reencoded = 0;
     std::vector<std::pair<std::string, std::uint64_t>> seeded;  // counters derived from the data
+    std::uint64_t words_indexed = 0;  // (word, ticket) pairs in the new word index
 };
 
 // Sizes of the environment (deskgate stats).
@@ -167,7 +185,7 @@ public:
     std::uint64_t map_size() const;
     // The schema as opened: kSchemaVersion, or older for a read-only open of an old store.
     std::uint32_t schema() const;
-    // What open() migrated (for the caller to log "store migrated from schema 1 to 2").
+    // What open() migrated (for the caller to log "store migrated from schema 2 to 3").
     const std::optional<Migration>& migration() const;
     std::variant<StoreUsage, StoreError> usage() const;
 

@@ -1,7 +1,7 @@
 // store_internal.hpp - declarations shared by the store's implementation files, never
 // included outside core/store: the record codec (record_codec.cpp), the transaction views
-// (txn_impl.cpp), the map resize lock and Store::Impl (store_open.cpp), the schema migration
-// (migration.cpp). The public interface is store.hpp.
+// (txn_impl.cpp), the word index (word_index.cpp), the map resize lock and Store::Impl
+// (store_open.cpp), the schema migration (migration.cpp). The public interface is store.hpp.
 #pragma once
 
 #include <lmdb.h>
@@ -48,9 +48,23 @@ OutboxItem decode_outbox(std::string_view bytes);
 
 struct Dbis {
     MDB_dbi meta = 0, tickets = 0, entries = 0, raw = 0, msgids = 0, sequences = 0, contacts = 0,
-            outbox = 0, generated = 0, stats = 0;
+            outbox = 0, generated = 0, stats = 0, words = 0;
     bool has_stats = false;  // false only for a read-only open of a schema-1 store
+    bool has_words = false;  // false only for a read-only open of a schema-1 or -2 store
 };
+
+// The word index (word_index.cpp). `words`: MDB_DUPSORT | MDB_DUPFIXED, word -> ticket_key().
+constexpr unsigned kWordsFlags = MDB_DUPSORT | MDB_DUPFIXED;
+// The words of a ticket to add to the index: all of them for a new ticket (before = nullptr),
+// else those of a changed subject and of participants it did not have.
+std::vector<std::string> ticket_words(const Ticket& t, const Ticket* before);
+// The words of an entry: subject, text body, sender address and name, attachment file names.
+std::vector<std::string> entry_words(const TicketEntry& e);
+// Adds (word, key) for each word (already there: nothing happens). Throws lmdb::Error.
+void put_words(MDB_txn* txn, MDB_dbi words, TicketKey key, const std::vector<std::string>& list);
+// ReadTxn::search over the index.
+std::vector<TicketKey> search_words(MDB_txn* txn, MDB_dbi words, const std::vector<std::string>& query,
+                                    std::size_t limit);
 
 // The counters in `stats`, sorted by name (LMDB's key order).
 std::vector<std::pair<std::string, std::uint64_t>> read_counters(MDB_txn* txn, const Dbis& db);
@@ -72,6 +86,7 @@ public:
     std::vector<OutboxItem> outbox() const override;
     std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override;
     std::optional<std::string> state(std::string_view key) const override;
+    std::vector<TicketKey> search(const std::vector<std::string>& words, std::size_t limit) const override;
 
 protected:
     std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key) const;
@@ -104,6 +119,9 @@ public:
     }
     std::optional<std::string> state(std::string_view key) const override { return read_.state(key); }
     void put_state(std::string_view key, std::string_view value) override;
+    std::vector<TicketKey> search(const std::vector<std::string>& words, std::size_t limit) const override {
+        return read_.search(words, limit);
+    }
 
     void count_verdict(std::string_view name, std::uint64_t n) override;
     void note_generated(std::string_view address, std::int64_t now) override;
@@ -123,6 +141,8 @@ private:
     // Counters in `sequences`: 4-byte values for per-queue ticket numbers, 8-byte for ids.
     std::uint64_t next_counter(std::string_view key, std::size_t width);
     void put(MDB_dbi dbi, std::string_view key, std::string_view value);
+    void put_record(const Ticket& t);  // the record only, no indexing
+    void index(TicketKey key, const std::vector<std::string>& words);
 
     bool map_full_ = false;
     ReadTxnImpl read_;
@@ -172,8 +192,8 @@ private:
 
 // Brings the schema read from `meta` (in the open's transaction txn) to kSchemaVersion
 // (migration.cpp): writes it for a new store, migrates an older one for writing (into
-// `migration`), accepts an older readable one read-only, opens `stats` when the schema has
-// it. The resulting version, or an error text for the caller.
+// `migration`), accepts an older readable one read-only, opens `stats` and `words` when the
+// schema has them. The resulting version, or an error text for the caller.
 std::variant<std::uint32_t, std::string> settle_schema(MDB_txn* txn, Dbis& db, bool read_only,
                                                        std::optional<Migration>& migration);
 

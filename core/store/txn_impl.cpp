@@ -1,7 +1,7 @@
 // txn_impl.cpp - the ReadTxn and WriteTxn views a Store hands its callbacks: lookups and scans
 // of tickets, entries, raw messages, message ids, contacts, outbox items, generated-mail
-// times and verdict counters, and the writes (sequences, entries with their message-id index,
-// counters). A put that runs out of map is remembered (map_full) so Store::write_each grows
+// times and verdict counters, word search, and the writes (sequences, tickets and entries with
+// their message-id and word index, counters). A put that runs out of map is remembered (map_full) so Store::write_each grows
 // the map even when the callback swallowed the error.
 #include <algorithm>
 #include <cstdint>
@@ -138,6 +138,13 @@ std::optional<std::string> ReadTxnImpl::state(std::string_view key) const {
     return std::string(*v);
 }
 
+std::vector<TicketKey> ReadTxnImpl::search(const std::vector<std::string>& words, std::size_t limit) const {
+    if (!db_.has_words)
+        throw std::logic_error("the store has no word index yet (schema before 3): it is built when "
+                               "deskgate-lmtpd or a deskgate write command opens the store");
+    return search_words(txn_, db_.words, words, limit);
+}
+
 std::optional<std::string_view> ReadTxnImpl::get(MDB_dbi dbi, std::string_view key) const {
     MDB_val k = lmdb::val(key), d{};
     const int rc = mdb_get(txn_, dbi, &k, &d);
@@ -197,7 +204,24 @@ TicketKey WriteTxnImpl::allocate_ticket(std::uint32_t queue) {
     return TicketKey{queue, seq};
 }
 
-void WriteTxnImpl::put_ticket(const Ticket& t) { put(db_.tickets, ticket_key(t.key), encode(t)); }
+void WriteTxnImpl::put_ticket(const Ticket& t) {
+    const std::optional<Ticket> before = ticket(t.key);
+    index(t.key, ticket_words(t, before ? &*before : nullptr));
+    put_record(t);
+}
+
+void WriteTxnImpl::put_record(const Ticket& t) { put(db_.tickets, ticket_key(t.key), encode(t)); }
+
+void WriteTxnImpl::index(TicketKey key, const std::vector<std::string>& words) {
+    if (words.empty()) return;
+    if (!db_.has_words) throw std::logic_error("the store has no word index");
+    try {
+        put_words(txn_, db_.words, key, words);
+    } catch (const lmdb::Error& e) {
+        if (e.code() == MDB_MAP_FULL) map_full_ = true;
+        throw;
+    }
+}
 
 std::uint64_t WriteTxnImpl::put_raw(std::string_view bytes) {
     const std::uint64_t id = next_counter("raw", 8);
@@ -211,8 +235,9 @@ std::uint32_t WriteTxnImpl::append_entry(TicketEntry& entry) {
     entry.index = t->entry_count;
     t->entry_count += 1;
     t->updated = std::max(t->updated, entry.received);
-    put_ticket(*t);
+    put_record(*t);
     put(db_.entries, entry_key(entry.ticket, entry.index), encode(entry));
+    index(entry.ticket, entry_words(entry));
     if (!entry.message_id.empty())
         put(db_.msgids, key_text(entry.message_id),
             encode(MessageRef{entry.ticket, entry.index, entry.body_digest}));

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Backups of a live store: while smtp-source pushes a bounded load (count- and time-bounded)
 # over LMTP into deskgate-lmtpd, `deskgate backup` runs several times; every backup opens and
-# is consistent (`deskgate stats` / `tickets` / `raw` on it: as many new-ticket verdicts as
-# tickets, every ticket's first message readable). `deskgate restore` is refused while the
+# is consistent (`deskgate stats` / `tickets` / `raw` / `search` on it: as many new-ticket
+# verdicts as tickets, every ticket's first message readable, every ticket in the word index). `deskgate restore` is refused while the
 # daemon runs (exit 75); once it is stopped, restore needs --force over a store with data,
 # keeps the old store aside, and `deskgate stats` then shows verdict counts matching what was
 # sent.
@@ -124,12 +124,17 @@ try:
         v = s["verdicts"]
         rc, out, err = run("tickets", "--json", "--store", b)
         listed = json.loads(out) if rc == 0 else []
-        ok = s["schema"] == 2 and v["new-ticket"] == n and len(listed) == n and n >= last
+        ok = s["schema"] == 3 and v["new-ticket"] == n and len(listed) == n and n >= last
+        # the copy's word index holds every ticket too (all of them opened by alice)
+        rc, out, err = run("search", "alice@acme.example", "--limit", "0", "--json", "--store", b)
+        found = json.loads(out) if rc == 0 else []
+        ok = ok and len(found) == n
         if listed:
             for t in (listed[0], listed[-1]):
                 r = subprocess.run([deskgate, "raw", t["ticket"], "0", "--store", b], capture_output=True, timeout=60)
                 ok = ok and r.returncode == 0 and (b"load test" in r.stdout or b"twice" in r.stdout)
-        check(ok, f"{os.path.basename(b)}: {n} tickets, new-ticket {v['new-ticket']}, refused {v['refused']}, listed {len(listed)}")
+        check(ok, f"{os.path.basename(b)}: {n} tickets, new-ticket {v['new-ticket']}, refused {v['refused']}, listed {len(listed)}, "
+                  f"found by search {len(found)}")
         last = n
     check(last == total + 1, f"the final backup holds all {total + 1} tickets (has {last})")
 

@@ -2,7 +2,7 @@
 # The `deskgate` tool end to end on the shipped example config: check-config (good and with
 # five mistakes), ingest (stored, dry run, refused, deferred, exit statuses), tickets, show,
 # raw, parse --json; the ticket operations (assign, status, note from stdin, merge, close --as),
-# their refusals and exit statuses, show's events, and attachment -o byte for byte.
+# their refusals and exit statuses, show's events, attachment -o byte for byte, and search.
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_TEST_DATA:?}" "${DESKGATE_SOURCE_DIR:?}"
 exec python3 - "$DESKGATE_BIN_DIR/bin/deskgate" "$DESKGATE_SOURCE_DIR" "$DESKGATE_TEST_DATA" <<'PY'
@@ -160,6 +160,27 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     check(rc == 1 and "closed already" in err, f"close twice: {rc} {err}")
     rc, out, err = run("reopen", "10-1", "--json", *common)
     check(rc == 0 and json.loads(out)["ticket"]["status"] == "open", f"reopen: {rc} {out} {err}")
+    # search: the word index finds the ingested tickets by subject, body, attachment name, address
+    def search(*words):
+        rc, out, err = run("search", *words, "--json", *common)
+        return rc, [t["ticket"] for t in json.loads(out)] if rc == 0 else err
+    for q in (["TISKÁRNA"], ["tiskárna", "printer"], ["printer-error.log"], ["stopped", "print*"],
+              ["bob@acme.example"], ["printer", "--as", "petr"], ["printer", "--status", "open", "--queue", "10"]):
+        got = search(*q)
+        check(got == (0, ["10-1"]), f"search {q}: {got}")
+    # dave opened 10-2, merged into 10-1 above, where his later mail landed: both know him
+    check(search("dave@acme.example") == (0, ["10-2", "10-1"]), f"search dave: {search('dave@acme.example')}")
+    check(search("@acme.example") == (0, ["10-2", "10-1"]), f"search domain: {search('@acme.example')}")
+    check(search("@acme.example", "--limit", "1") == (0, ["10-2"]), "search --limit 1")
+    check(search("printer", "--status", "closed") == (0, []), "search --status closed")
+    check(search("printer", "nowhere") == (0, []), "search AND")
+    rc, out, err = run("search", "tiskárna", *common)
+    check(rc == 0 and out.splitlines()[0].startswith("TICKET") and out.splitlines()[1].startswith("10-1 "),
+          f"search text: {out}")
+    rc, out, err = run("search", "a", *common)
+    check(rc == 64 and "no word to search for" in err, f"search without a word: {rc} {err}")
+    rc, out, err = run("search", "printer", "--limit", "x", *common)
+    check(rc == 64 and "--limit" in err, f"search --limit x: {rc} {err}")
 
     rc, out, err = run("ingest", sample, "--bogus")
     check(rc == 64 and "unknown option --bogus" in err, f"usage error: {rc} {err}")

@@ -161,18 +161,25 @@ TEST_CASE("the schema-1 fixture migrates on open and keeps every ticket, entry, 
         CHECK(s.schema() == kSchemaVersion);
         REQUIRE(s.migration());
         CHECK(s.migration()->from == 1);
-        CHECK(s.migration()->to == 2);
+        CHECK(s.migration()->to == 3);
         CHECK(s.migration()->tickets_reencoded == 4);
+        CHECK(s.migration()->words_indexed > 0);
         const std::vector<std::pair<std::string, std::uint64_t>> seeded(kFixtureSeeds.begin(), kFixtureSeeds.end());
         CHECK(s.migration()->seeded == seeded);
         CHECK(counts(s) == kFixtureSeeds);
         check_fixture_content(s);
+        // Schema 3's word index was built from the stored tickets and entries.
+        REQUIRE_FALSE(s.read([&](const ReadTxn& txn) {
+            CHECK(txn.search({"printer"}, 0) == std::vector<TicketKey>{{10, 1}});
+            CHECK(txn.search({"dave@acme.example"}, 0) == std::vector<TicketKey>{{10, 2}});
+            CHECK(txn.search({"invoice", "missing"}, 0) == std::vector<TicketKey>{{20, 1}});
+        }));
     }
-    CHECK(raw_schema(p) == 2);
+    CHECK(raw_schema(p) == 3);
     {
         Store again = open_store(p);
         CHECK_FALSE(again.migration());  // once only
-        CHECK(again.schema() == 2);
+        CHECK(again.schema() == 3);
         CHECK(counts(again) == kFixtureSeeds);
         check_fixture_content(again);
         // And it is an ordinary store again: the next ticket numbers follow on.
@@ -216,7 +223,7 @@ TEST_CASE("a read-only open of a schema-1 store reads it as it is and changes no
         check_fixture_content(reader);
         CHECK(reader.schema() == 1);  // as opened
     }
-    CHECK(raw_schema(p) == 2);
+    CHECK(raw_schema(p) == 3);
 }
 
 TEST_CASE("a schema older than any this build reads is refused read-only with what to do") {
