@@ -49,12 +49,17 @@ try:
     wait_for(lambda: "status=sent" in postfix.log(), 30, "Postfix to deliver the mail")
     print("\n== Postfix's log")
     print("\n".join(l for l in postfix.log().splitlines() if "lmtp[" in l or "cleanup[" in l))
-    wait_for(lambda: sink.messages(), 30, "the acknowledgement at the sink")
+    find = lambda marker: [m for m in sink.messages() if marker in m]
+    wait_for(lambda: find(b"Auto-Submitted: auto-replied") and find(b"X-Deskgate-Event: new_ticket"), 30,
+             "the acknowledgement and the staff's notifications at the sink")
     print("\n== deskgate-lmtpd's log")
     print("\n".join(l for l in lmtpd.log().splitlines() if "verdict=" in l or "outbox:" in l))
     print("\n== the acknowledgement, as it left through Postfix (caught by smtp-sink)")
-    ack = sink.messages()[0].decode(errors="replace")
+    ack = find(b"Auto-Submitted: auto-replied")[0].decode(errors="replace")
     print("\n".join(l for l in ack.splitlines() if not l.startswith("X-") or l.startswith("X-Deskgate"))[:1500])
+    print("\n== the notification to the queue's staff (jana and petr each get one; answering it answers alice)")
+    note = find(b"X-Deskgate-Event: new_ticket")[0].decode(errors="replace")
+    print("\n".join(l for l in note.splitlines() if not l.startswith("X-") or l.startswith("X-Deskgate"))[:1800])
 finally:
     if postfix: postfix.stop()
     if lmtpd: lmtpd.close()

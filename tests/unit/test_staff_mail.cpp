@@ -383,3 +383,42 @@ TEST_CASE("a bounced notification marks the staff address for a day, not the tic
     REQUIRE(after.size() == 1);
     CHECK(after.front().first.recipients.front() == "petr@helpdesk.example.com");
 }
+
+TEST_CASE("attachments: passed on to staff in the notification and to the customer with the answer") {
+    Harness h;
+    const std::string raw = "From: Alice Example <alice@acme.example>\nTo: support@helpdesk.example.com\n"
+                            "Subject: Log attached\nMessage-ID: <a1@acme.example>\nMIME-Version: 1.0\n"
+                            "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee the log.\n"
+                            "--b\nContent-Type: text/plain; name=\"error.log\"\nContent-Disposition: attachment; filename=\"error.log\"\n"
+                            "Content-Transfer-Encoding: base64\n\nRVJST1IgNDI=\n--b--\n";
+    const auto d = h.deliver(raw, "alice@acme.example", "support@helpdesk.example.com");
+    REQUIRE(d.verdict == Verdict::NewTicket);
+    const auto told = h.outbox("notify");
+    REQUIRE_FALSE(told.empty());
+    CHECK(contains(told.front().second, "multipart/mixed"));
+    CHECK(contains(told.front().second, "filename=\"error.log\""));
+    CHECK(contains(told.front().second, "RVJST1IgNDI="));  // "ERROR 42", base64 again
+
+    // Above the queue's limit the attachment is only listed.
+    h.config.queues[0].notify_attachment_limit = 4;
+    const std::uint64_t before = h.last_outbox_id();
+    const std::string again = std::string(raw).replace(raw.find("<a1@"), 5, "<a2@");
+    REQUIRE(h.deliver(again, "alice@acme.example", "support@helpdesk.example.com").verdict == Verdict::NewTicket);
+    const auto listed = h.outbox("notify", before);
+    REQUIRE_FALSE(listed.empty());
+    CHECK_FALSE(contains(listed.front().second, "multipart/mixed"));
+    CHECK(contains(listed.front().second, "1. error.log (text/plain, 8 bytes)"));
+
+    // jana's answer with an attachment of her own: the customer gets it.
+    const std::string to = h.token_address(*d.ticket, "jana");
+    const std::string answer = "From: jana@helpdesk.example.com\nTo: " + to + "\nSubject: Re: x\nMessage-ID: <ja1@h>\n"
+                               "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"c\"\n\n--c\nContent-Type: text/plain\n\n"
+                               "Here is the fix.\n--c\nContent-Type: application/octet-stream\nContent-Disposition: attachment; "
+                               "filename=\"fix.sh\"\nContent-Transfer-Encoding: base64\n\nZWNobyBvaw==\n--c--\n";
+    REQUIRE(h.deliver(answer, "jana@helpdesk.example.com", to, kNow + 60).verdict == Verdict::Appended);
+    const auto replies = h.outbox("reply");
+    REQUIRE(replies.size() == 1);
+    CHECK(contains(replies.front().second, "Here is the fix."));
+    CHECK(contains(replies.front().second, "filename=\"fix.sh\""));
+    CHECK(contains(replies.front().second, "ZWNobyBvaw=="));
+}
