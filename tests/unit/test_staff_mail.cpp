@@ -269,6 +269,11 @@ TEST_CASE("nothing reaches the customer from robots, strangers or staff without 
         CHECK(h.answer(key, "I am out of the office until Monday.", "ooo@h", "jana@helpdesk.example.com", "jana",
                        "Auto-Submitted: auto-replied\n").verdict == Verdict::Note);
         CHECK(h.outbox("reply").empty());
+        // even one whose text looks like commands: nothing done, and no notice that could loop
+        CHECK(h.answer(key, "#away until Monday\n#close", "ooo2@h", "jana@helpdesk.example.com", "jana",
+                       "Auto-Submitted: auto-replied\n").verdict == Verdict::Note);
+        CHECK(h.outbox("staff-notice").empty());
+        CHECK(h.ticket(key).status == TicketStatus::New);
     }
     SUBCASE("a forged token is held, nothing done") {
         const std::string to = "support+s" + to_string(key) + "-jana-0123456789abcdef@helpdesk.example.com";

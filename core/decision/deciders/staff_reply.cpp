@@ -99,7 +99,11 @@ std::optional<Outcome> decide_staff_reply(const Context& ctx) {
     action.cut = reply.cut;
     action.note = commands.note || !ctx.facts.automated.empty();
     if (ctx.facts.automated.empty()) check_commands(ctx, *ticket, *staff, commands);
-    else commands.ops.clear(), commands.close = false;  // a robot commands nothing
+    else {  // a robot commands nothing, and is never answered (no notice: that could loop)
+        commands.ops.clear();
+        commands.errors.clear();
+        commands.close = false;
+    }
     action.ops = std::move(commands.ops);
     action.close = commands.close;
     action.errors = std::move(commands.errors);
