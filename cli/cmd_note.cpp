@@ -1,8 +1,10 @@
 // cmd_note.cpp - `deskgate note TICKET [FILE|-] [--as STAFF] [--now UNIX] [--json]`: an internal
-// note (never mailed) by the admin or a staff member, the text from FILE or standard input.
+// note (never mailed to the customer) by the admin or a staff member, the text from FILE or
+// standard input; the queue's staff are told as of a #note by mail.
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "core/decision/engine.hpp"
 #include "core/mail/text_decode.hpp"
 
 namespace deskgate::cli {
@@ -49,6 +51,8 @@ int cmd_note(const Args& args) {
             if (!refusal.empty()) return;
             add_note(txn, *ticket, s.actor, text, s.now);
             entry = txn.entries(*key).back();
+            // as a #note by mail: the colleagues are told (not who wrote it)
+            Engine(s.config).notify_staff(txn, *ticket, NotifyEvent::StaffNote, &entry, {}, s.actor.name, s.now);
         }))
         return report_store_error(*err);
     if (!refusal.empty()) {

@@ -117,10 +117,15 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     rc, out, err = run("status", "10-x", "open", *common)
     check(rc == 64 and "not a ticket number" in err, f"bad ticket number: {rc} {err}")
 
+    rc, out, err = run("outbox", "--json", *common)
+    told_before = [i["recipients"] for i in json.loads(out) if i["kind"] == "notify" and i["ticket"] == "10-1"]
     rc, out, err = run("note", "10-1", "--as", "jana", "--json", *common, stdin="Called Alice.\nPaper jam.\n".encode())
     j = json.loads(out) if rc == 0 else {}
     check(rc == 0 and j["entry"]["kind"] == "note" and j["entry"]["text_body"] == "Called Alice.\nPaper jam."
           and j["entry"]["from"] == "jana@example.com", f"note from stdin: {rc} {out} {err}")
+    rc, out, err = run("outbox", "--json", *common)
+    told = [i["recipients"] for i in json.loads(out) if i["kind"] == "notify" and i["ticket"] == "10-1"]
+    check(told[len(told_before):] == [["petr@example.com"]], f"jana's note tells petr, not jana: {told} after {told_before}")
     rc, out, err = run("note", "10-1", "-", *common, stdin=b"  \n")
     check(rc == 64 and "empty" in err, f"empty note: {rc} {err}")
 
