@@ -294,11 +294,11 @@ sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
     const auto plan = plan_outbound(c->loaded->config, c->loaded->tags, headers, c->sender, c->recipients,
                                     c->sasl_login, read_store);
     if (!plan) {
-        log_info("{}: outbound: from=<{}>: no customer recipient and no ticket, unchanged", id, c->sender);
+        log_info("{}: outbound: from={}: no customer recipient and no ticket, unchanged", id, c->sender);
         return SMFIS_CONTINUE;
     }
     if (plan->unchanged) {
-        log_info("{}: outbound: from=<{}>: {}", id, c->sender, plan->explanation);
+        log_info("{}: outbound: from={}: {}", id, c->sender, plan->explanation);
         return SMFIS_CONTINUE;
     }
     if (!plan->from.empty()) set_header(ctx, headers, "From", plan->from);
@@ -314,7 +314,7 @@ sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
         std::string r = "<" + plan->journal_recipient + ">";
         smfi_addrcpt(ctx, r.data());
     }
-    log_info("{}: outbound: from=<{}>, ticket={}, customer={}: {}{}", id, c->sender,
+    log_info("{}: outbound: from={}, ticket={}, customer={}: {}{}", id, c->sender,
              plan->ticket ? to_string(*plan->ticket) : "-", plan->customer_id.empty() ? "-" : plan->customer_id,
              plan->explanation, plan->journal_recipient.empty() ? "" : ", journaled to " + plan->journal_recipient);
     return SMFIS_CONTINUE;
