@@ -84,28 +84,28 @@ void Engine::carry_out_staff_action(WriteTxn& txn, DeliveryPlan& plan, const Tic
     const Actor actor = staff_actor(*staff);
     TicketEntry e = entry;
     e.ticket = t->key;
-    if (!act.errors.empty() || act.note) {
+    auto keep_as_note = [&] {
         e.kind = EntryKind::Note;
         e.direction = Direction::Internal;
         if (act.errors.empty() && !act.text.empty()) e.text_body = act.text;
         txn.append_entry(e);
         t->updated = std::max(t->updated, now);
         txn.put_ticket(*t);
-        if (!act.errors.empty()) {
-            StaffNotice n{&config_, queue, staff, &*t, "Your commands were not carried out", refusal_text(act, *t),
-                          "refused:" + entry.message_id, now};
-            queue_mail(txn, "staff-notice", *queue, &*t, {staff->address}, build_staff_notice(n), now,
-                       "notify:" + staff->address);
-        } else if (tp.notify) {
-            notify_staff(txn, *t, *tp.notify, &e, {}, tp.notify_exclude, now);
-        }
+    };
+    if (!act.errors.empty()) {
+        keep_as_note();
+        StaffNotice n{&config_, queue, staff, &*t, "Your commands were not carried out", refusal_text(act, *t),
+                      "refused:" + entry.message_id, now};
+        queue_mail(txn, "staff-notice", *queue, &*t, {staff->address}, build_staff_notice(n), now,
+                   "notify:" + staff->address);
         return;
     }
     for (const TicketOp& op : act.ops) record_event(txn, *t, actor, apply_ticket_op(config_, *t, op, now), now);
-    if (!act.text.empty()) send_staff_reply(txn, *t, *queue, *staff, act, plan, std::move(e), now);
-    else {
-        t->updated = std::max(t->updated, now);
-        txn.put_ticket(*t);
+    if (act.note || act.text.empty()) {
+        keep_as_note();
+        if (tp.notify) notify_staff(txn, *t, *tp.notify, &e, {}, tp.notify_exclude, now);
+    } else {
+        send_staff_reply(txn, *t, *queue, *staff, act, plan, std::move(e), now);
     }
     if (act.close) close(txn, t->key, now, actor);
 }

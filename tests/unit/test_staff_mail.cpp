@@ -221,7 +221,7 @@ TEST_CASE("jana's answer goes to the customer as the queue, without the quoted n
         CHECK(contains(told.front().second, "Done, thanks."));
     }
     SUBCASE("#close closes and sends the summary") {
-        CHECK(h.answer(key, "#close", "j2@helpdesk.example.com").verdict == Verdict::Appended);
+        CHECK(h.answer(key, "#close", "j2@helpdesk.example.com").verdict == Verdict::Note);  // kept as a note
         CHECK(h.ticket(key).status == TicketStatus::Closed);
         CHECK(h.outbox("summary").size() == 1);
         CHECK(h.outbox("reply").size() == 1);  // nothing more to the customer
@@ -426,4 +426,41 @@ TEST_CASE("attachments: passed on to staff in the notification and to the custom
     CHECK(contains(replies.front().second, "Here is the fix."));
     CHECK(contains(replies.front().second, "filename=\"fix.sh\""));
     CHECK(contains(replies.front().second, "ZWNobyBvaw=="));
+}
+
+TEST_CASE("every command by mail, and its refusals") {
+    Harness h;
+    const TicketKey key = h.open_ticket("e1@acme.example");
+    int n = 0;
+    auto command = [&](const std::string& text) {
+        return h.answer(key, text, "e" + std::to_string(++n) + "@h").verdict;
+    };
+    CHECK(command("#status open") == Verdict::Note);  // commands only, no text: nothing sent
+    CHECK(h.ticket(key).status == TicketStatus::Open);
+    CHECK(command("#tag vip\n#tag printer") == Verdict::Note);
+    CHECK(command("#untag printer") == Verdict::Note);
+    CHECK(h.ticket(key).tags == std::vector<std::string>{"vip"});
+    CHECK(command("#assign petr") == Verdict::Note);
+    CHECK(h.ticket(key).assignee == "petr");
+    CHECK(command("#unassign") == Verdict::Note);
+    CHECK(h.ticket(key).assignee.empty());
+    CHECK(command("#priority urgent") == Verdict::Note);
+    CHECK(h.ticket(key).priority == "urgent");
+    CHECK(command("#queue 20") == Verdict::Note);
+    CHECK(h.ticket(key).queue == 20);
+    CHECK(command("#close") == Verdict::Note);
+    CHECK(h.ticket(key).status == TicketStatus::Closed);
+    CHECK(command("#reopen") == Verdict::Note);
+    CHECK(h.ticket(key).status == TicketStatus::Open);
+    CHECK(h.outbox("reply").empty());
+    CHECK(h.outbox("staff-notice").empty());
+    // refusals: an unknown alias, a queue that does not exist, a status that is no status
+    for (const std::string bad : {"#assign nobody", "#queue 99", "#status sleeping", "#priority", "#tag"}) {
+        CHECK(command(bad + "\nHello") == Verdict::Note);
+        CHECK(h.outbox("reply").empty());
+    }
+    CHECK(h.outbox("staff-notice").size() == 5);
+    const Ticket t = h.ticket(key);
+    CHECK(t.queue == 20);
+    CHECK(t.status == TicketStatus::Open);
 }

@@ -108,7 +108,6 @@ std::optional<Outcome> decide_staff_reply(const Context& ctx) {
     action.close = commands.close;
     action.errors = std::move(commands.errors);
     action.text = std::move(commands.text);
-    if (action.text.empty() && action.ops.empty() && !action.close && action.errors.empty()) action.note = true;
 
     TicketPlan& tp = o.plan;
     tp.ticket = ticket->key;
@@ -116,7 +115,8 @@ std::optional<Outcome> decide_staff_reply(const Context& ctx) {
     tp.customer_id = ticket->customer_id;
     tp.new_status = ticket->status;
     tp.author = from;
-    const bool internal = action.note || !action.errors.empty();
+    // Kept as an internal entry: a note, refused commands, or commands without a text to send.
+    const bool internal = action.note || !action.errors.empty() || action.text.empty();
     tp.kind = internal ? TicketPlan::Kind::Note : TicketPlan::Kind::Append;
     tp.direction = internal ? Direction::Internal : Direction::Outbound;
     if (action.note && action.errors.empty() && ctx.facts.automated.empty()) {
