@@ -65,6 +65,12 @@ private:
     void read_queue_subject_tag(TableReader& r, Queue& q);
     void read_queue_notifications(TableReader& r, Queue& q);
     void read_queue_staff_replies(TableReader& r, Queue& q);
+    // sections_mailboxes.cpp: [[queues.mailboxes]] and [queues.outgoing] of one queue table.
+    void read_queue_mailboxes(const toml::table& t, Queue& q);
+    void read_mailbox_credentials(TableReader& r, FetchedMailbox& m);
+    void read_queue_outgoing(const toml::table& t, Queue& q);
+    std::string secret_path(TableReader& r, std::string_view key, bool required);
+    std::string server_at(TableReader& r);
     // The actions of a rule (set_*, add_tags, assign, refuse, discard).
     void read_rule_actions(TableReader& r, const std::string& context, RuleActions& act);
     // An array of queue numbers under `key`, each recorded as a reference to check in finish().

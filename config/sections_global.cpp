@@ -1,4 +1,5 @@
 // sections_global.cpp - reading [global], [[staff]] and [[customers]] (see loader.hpp).
+#include <algorithm>
 #include <variant>
 
 #include <fmt/format.h>
@@ -32,7 +33,7 @@ void Loader::read_global(const toml::table& t) {
                    "max_message_size", "max_received_headers", "priorities", "include", "journal_address", "sender_rate_limit", "sender_rate_window",
                    "trusted_authserv_ids", "generated_mail_limit", "sendmail_command", "bounce_address",
                    "notification_limit", "welcome_staff",
-                   "lmtp_listen", "milter_socket"});
+                   "lmtp_listen", "milter_socket", "fetch_listen", "fetch_dir"});
     Global& g = config_.global;
     if (auto v = r.string("hostname", true)) g.hostname = lower(*v);
     if (auto v = r.string("store", true)) g.store_path = *v;
@@ -95,7 +96,8 @@ void Loader::read_global_limits(TableReader& r, Global& g) {
     }
 }
 
-// The daemons' sockets: lmtp_listen (one or more) and milter_socket.
+// The daemons' sockets: lmtp_listen (one or more), milter_socket, and fetch_listen (where the
+// fetcher of [[queues.mailboxes]] delivers) with the fetcher's state directory fetch_dir.
 void Loader::read_global_sockets(TableReader& r, Global& g) {
     if (auto v = r.strings_at("lmtp_listen")) {
         g.lmtp_listen.clear();
@@ -114,6 +116,20 @@ void Loader::read_global_sockets(TableReader& r, Global& g) {
             diag_.error(r.where("milter_socket"), fmt::format("'milter_socket': {}", *problem));
         else
             g.milter_socket = *v;
+    }
+    if (auto v = r.string("fetch_listen")) {
+        const ParsedSocketAddress parsed = parse_lmtp_address(*v);
+        if (const auto* problem = std::get_if<std::string>(&parsed))
+            diag_.error(r.where("fetch_listen"), fmt::format("'fetch_listen': {}", *problem));
+        else if (std::find(g.lmtp_listen.begin(), g.lmtp_listen.end(), *v) != g.lmtp_listen.end())
+            diag_.error(r.where("fetch_listen"), "'fetch_listen' must differ from every 'lmtp_listen' socket "
+                                                 "(fetched mail is told apart by the socket it arrives on)");
+        else
+            g.fetch_listen = *v;
+    }
+    if (auto v = r.string("fetch_dir")) {
+        if (v->empty() || v->front() != '/') diag_.error(r.where("fetch_dir"), "'fetch_dir' must be an absolute path");
+        else g.fetch_dir = *v;
     }
 }
 

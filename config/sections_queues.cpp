@@ -40,7 +40,8 @@ void Loader::read_queue(const toml::table& t) {
                    "close_summary", "nps_template",
                    "status_on_customer_reply", "on_closed_reply", "reopen_days", "subject_tag",
                    "notify", "notify_staff", "notify_events", "deadline_lead_minutes", "notify_attachment_limit",
-                   "reply_template", "reply_quote", "assign_on_reply", "close_waiting_days"});
+                   "reply_template", "reply_quote", "assign_on_reply", "close_waiting_days",
+                   "mailboxes", "outgoing"});
     Queue q;
     q.where = r.where();
     read_queue_number(r, q);
@@ -55,6 +56,8 @@ void Loader::read_queue(const toml::table& t) {
     read_queue_subject_tag(r, q);
     read_queue_notifications(r, q);
     read_queue_staff_replies(r, q);
+    read_queue_mailboxes(t, q);
+    read_queue_outgoing(t, q);
     config_.queues.push_back(std::move(q));
 }
 

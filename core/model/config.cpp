@@ -74,6 +74,13 @@ const Staff* Config::staff_named(std::string_view alias_or_address) const {
     return staff_by_addr(normalize_address(alias_or_address));
 }
 
+std::uint16_t effective_port(const FetchedMailbox& m) {
+    if (m.port != 0) return m.port;
+    const bool implicit = m.tls == FetchedMailbox::Tls::Implicit;
+    if (m.protocol == FetchedMailbox::Protocol::Imap) return implicit ? 993 : 143;
+    return implicit ? 995 : 110;
+}
+
 std::string_view to_string(TicketStatus s) {
     switch (s) {
     case TicketStatus::New: return "new";

@@ -66,6 +66,11 @@ struct Global {
     // and `deskgate postfix-config` / `sendmail-config` print MTA settings pointing there).
     std::vector<std::string> lmtp_listen{"unix:/run/deskgate/lmtp.sock"};  // "unix:/path" or "inet:HOST:PORT"
     std::string milter_socket = "unix:/run/deskgate/milter.sock";         // libmilter syntax: unix:/path, inet:PORT@HOST
+    // Mail fetched from mailboxes at a provider ([[queues.mailboxes]]) arrives here: deskgate-lmtpd
+    // listens on it too and treats its sessions as fetched (a refusal is held, never answered 5xx,
+    // because the provider already accepted the mail and the fetcher would retry it forever).
+    std::string fetch_listen = "unix:/run/deskgate/fetch.sock";
+    std::string fetch_dir = "/var/lib/deskgate/fetch";  // the fetcher's state (seen UIDs) and generated files
 };
 
 struct Staff {
@@ -103,6 +108,36 @@ struct Calendar {
     std::string time_zone;                        // IANA name, e.g. Europe/Prague
     std::array<std::vector<TimeRange>, 7> weekly; // index 0 = Monday ... 6 = Sunday
     std::vector<std::string> holidays;            // YYYY-MM-DD, local dates
+    SourcePos where;
+};
+
+// A mailbox at a provider that a fetcher (getmail6; fetchmail for STARTTLS) empties into a queue
+// ([[queues.mailboxes]]).
+struct FetchedMailbox {
+    enum class Protocol : std::uint8_t { Imap, Pop3 } protocol = Protocol::Imap;
+    enum class Tls : std::uint8_t { Implicit, Starttls } tls = Tls::Implicit;
+    enum class Auth : std::uint8_t { Password, OAuth2 } auth = Auth::Password;
+    std::string server;
+    std::uint16_t port = 0;                 // 0 = the protocol's port for `tls` (993/143, 995/110)
+    std::string user;
+    std::string password_file;              // Auth::Password: the password, alone in a file only we read
+    std::vector<std::string> token_command; // Auth::OAuth2: argv (no shell) printing a fresh access token
+    bool verify_certificate = true;         // against the system's CAs and the server name
+    bool keep = false;                      // leave fetched mail on the server (seen UIDs remembered)
+    std::string folder = "INBOX";           // IMAP only
+    SourcePos where;
+};
+std::uint16_t effective_port(const FetchedMailbox& m);
+
+// The queue's own SMTP server at a provider; everything sent for the queue leaves through it, by
+// Postfix ([queues.outgoing]).
+struct Outgoing {
+    enum class Tls : std::uint8_t { Starttls, Implicit } tls = Tls::Starttls;  // default: Implicit on port 465
+    std::string server;
+    std::uint16_t port = 587;
+    std::string user;
+    std::string password_file;
+    bool verify_certificate = true;
     SourcePos where;
 };
 
@@ -144,6 +179,9 @@ struct Queue {
     bool reply_quote = true;                 // quote the customer's last message under the reply
     bool assign_on_reply = true;             // an unassigned ticket goes to whoever answers first
     std::uint32_t close_waiting_days = 0;    // close tickets left waiting this long (0 = never)
+    // Mailboxes at a provider (issue 15): fetched into this queue, and its own outgoing server.
+    std::vector<FetchedMailbox> mailboxes;
+    std::optional<Outgoing> outgoing;
     SourcePos where;
 };
 

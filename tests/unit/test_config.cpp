@@ -342,3 +342,94 @@ TEST_CASE("two staff members cannot share an address") {
     REQUIRE(e.size() == 1);
     CHECK(e[0] == "15:11: address x@example.com used by staff 'a' and 'b' (first at t.toml:12:11)");
 }
+
+TEST_CASE("mailboxes at a provider and the queue's outgoing server: read, defaulted and checked") {
+    Fixture f;
+    write_file(f.dir.path() / "imap.pass", "s3cret\n");
+    std::filesystem::permissions(f.dir.path() / "imap.pass", std::filesystem::perms::owner_read |
+                                                                std::filesystem::perms::owner_write |
+                                                                std::filesystem::perms::group_read);
+    write_file(f.dir.path() / "open.pass", "s3cret\n");
+    std::filesystem::permissions(f.dir.path() / "open.pass", std::filesystem::perms::owner_read |
+                                                                std::filesystem::perms::others_read);
+    const std::string good = std::string(kGlobal) + std::string(kQueue) + R"(
+[[queues.mailboxes]]
+protocol = "imap"
+server = "Outlook.Office365.com"
+user = "support@example.com"
+auth = "oauth2"
+token_command = ["/usr/local/bin/m365-token", "support"]
+folder = "Support/Inbox"
+keep = true
+
+[[queues.mailboxes]]
+protocol = "pop3"
+server = "pop.example.net"
+user = "help"
+password_file = "imap.pass"
+verify_certificate = false
+
+[[queues.mailboxes]]
+protocol = "imap"
+server = "mail.example.net"
+tls = "starttls"
+user = "help"
+password_file = "imap.pass"
+
+[queues.outgoing]
+server = "smtp.example.net"
+port = 465
+user = "help@example.net"
+password_file = "imap.pass"
+)";
+    LoadResult r = f.load(good);
+    REQUIRE(r.config);
+    const Queue& q = r.config->queues.at(0);
+    REQUIRE(q.mailboxes.size() == 3);
+    CHECK(q.mailboxes[0].server == "outlook.office365.com");
+    CHECK(q.mailboxes[0].auth == FetchedMailbox::Auth::OAuth2);
+    CHECK(q.mailboxes[0].token_command == std::vector<std::string>{"/usr/local/bin/m365-token", "support"});
+    CHECK(q.mailboxes[0].keep);
+    CHECK(q.mailboxes[0].folder == "Support/Inbox");
+    CHECK(effective_port(q.mailboxes[0]) == 993);
+    CHECK(q.mailboxes[1].protocol == FetchedMailbox::Protocol::Pop3);
+    CHECK(effective_port(q.mailboxes[1]) == 995);
+    CHECK_FALSE(q.mailboxes[1].verify_certificate);
+    CHECK_FALSE(q.mailboxes[1].keep);
+    CHECK(q.mailboxes[1].password_file == (f.dir.path() / "imap.pass").string());
+    CHECK(effective_port(q.mailboxes[2]) == 143);
+    REQUIRE(q.outgoing);
+    CHECK(q.outgoing->tls == Outgoing::Tls::Implicit);  // port 465 means implicit TLS
+    CHECK(q.outgoing->verify_certificate);
+    CHECK(r.config->global.fetch_listen == "unix:/run/deskgate/fetch.sock");
+
+    auto e = f.errors(std::string(kGlobal) + std::string(kQueue) + R"(
+[[queues.mailboxes]]
+protocol = "pop3"
+server = "imaps://x.example"
+user = "u"
+password_file = "open.pass"
+folder = "INBOX"
+
+[[queues.mailboxes]]
+protocol = "imap"
+server = "x.example"
+user = "u"
+auth = "oauth2"
+tls = "starttls"
+token_command = "m365-token"
+
+[queues.outgoing]
+server = "smtp.example.net"
+user = "u"
+password_file = "missing.pass"
+)");
+    REQUIRE(e.size() == 6);
+    CHECK(e[0].starts_with("13:10: 'server': \"imaps://x.example\" is not a host name"));
+    CHECK(e[1].starts_with("15:17: 'password_file': " + (f.dir.path() / "open.pass").string() +
+                           " is readable by others (mode 0404)"));
+    CHECK(e[2] == "16:10: 'folder' is for IMAP; a POP3 mailbox has only its inbox");
+    CHECK(e[3].starts_with("23:7: auth = \"oauth2\" needs tls = \"implicit\""));
+    CHECK(e[4].starts_with("24:17: 'token_command': \"m365-token\" must be an absolute path"));
+    CHECK(e[5].starts_with("29:17: 'password_file': cannot use " + (f.dir.path() / "missing.pass").string()));
+}
