@@ -18,6 +18,10 @@ packages=(
   # the sendmail hookup without sendmail (it conflicts with postfix): its m4 macros to build
   # a sendmail.cf from `deskgate sendmail-config`, and miltertest to play sendmail's side
   sendmail-cf miltertest
+  # mailboxes at a provider (issue 15): the fetchers deskgate drives (getmail6; fetchmail for
+  # STARTTLS), Dovecot's IMAP and POP3 servers as the provider in tests, the Cyrus SASL mechanisms
+  # Postfix's SMTP client logs in with, and openssl for the tests' self-signed certificates
+  getmail6 fetchmail dovecot-imapd dovecot-pop3d libsasl2-modules openssl
 )
 
 missing=()
