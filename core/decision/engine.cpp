@@ -98,13 +98,15 @@ std::vector<Accepted> admit_all(const Config& config, const Facts& facts, const 
         RecipientDecision& d = plan.recipients.emplace_back();
         d.recipient = rcpt;
         auto resolved = admit_recipient(config, rcpt);
+        if (auto* a = std::get_if<Admission>(&resolved); a && envelope.fetched) hold_fetched_refusal(*a);
         const Admission* refusal = std::get_if<Admission>(&resolved);
         std::optional<Admission> message_refusal;
         if (!refusal) {
             const QueueTarget& target = std::get<QueueTarget>(resolved);
             d.queue = target.queue;
             const MessageFacts mf{&facts.who,     facts.raw_size,      facts.loop,
-                                  &facts.routing, facts.authenticated, MessageFacts::Stage::Delivery};
+                                  &facts.routing, facts.authenticated,
+                                  envelope.fetched ? MessageFacts::Stage::Fetched : MessageFacts::Stage::Delivery};
             message_refusal = admit_message(config, target, mf);
             if (!message_refusal) {
                 accepted.push_back(Accepted{plan.recipients.size() - 1, target});
