@@ -561,3 +561,27 @@ TEST_CASE("fetched mail is never refused: what would be 5xx is held for staff (t
     CHECK(only(h.deliver_fetched("new-acme.eml")).verdict == Verdict::Duplicate);
     CHECK(h.all_tickets().size() == 1);
 }
+
+TEST_CASE("fetched mail keeps its reply token: the plus-address is read from the provider's headers") {
+    Harness h;
+    REQUIRE(only(h.deliver("new-acme.eml")).ticket == key(10, 1));
+    const std::string token = make_reply_token(h.config.global.secret, key(10, 1));
+    const std::string token_address = "support+" + token + "@helpdesk.example.com";
+    // The fetcher delivers to the queue's address; Delivered-To (Gmail) or To (Microsoft 365)
+    // still name the token address the customer wrote to.
+    const std::string gmail = "Delivered-To: " + token_address + "\nFrom: bob@acme.example\nTo: x@y.example\n"
+                              "Subject: another thing\nMessage-ID: <fetched-1@acme.example>\n\nbody\n";
+    auto p = h.deliver_raw(gmail, {"support@helpdesk.example.com"}, "bob@acme.example", kNow, true);
+    CHECK(only(p).verdict == Verdict::Appended);
+    CHECK(only(p).ticket == key(10, 1));
+    CHECK(only(p).recipient == "support@helpdesk.example.com");  // answered for the envelope's recipient
+    const std::string m365 = "From: bob@acme.example\nTo: \"Support\" <" + token_address + ">\n"
+                             "Subject: a third thing\nMessage-ID: <fetched-2@acme.example>\n\nbody\n";
+    p = h.deliver_raw(m365, {"support@helpdesk.example.com"}, "bob@acme.example", kNow, true);
+    CHECK(only(p).ticket == key(10, 1));
+    // Not fetched (from Postfix), the envelope alone counts: a To header proves nothing.
+    const std::string direct = "From: bob@acme.example\nTo: <" + token_address + ">\n"
+                               "Subject: a fourth thing\nMessage-ID: <direct-1@acme.example>\n\nbody\n";
+    p = h.deliver_raw(direct, {"support@helpdesk.example.com"}, "bob@acme.example");
+    CHECK(only(p).verdict == Verdict::NewTicket);
+}

@@ -7,6 +7,7 @@
 
 #include "core/base/address.hpp"
 #include "core/policy/classify.hpp"
+#include "core/policy/fetched_recipient.hpp"
 #include "core/policy/lifecycle.hpp"
 #include "core/policy/queue_resolver.hpp"
 #include "core/policy/routing.hpp"
@@ -356,4 +357,16 @@ TEST_CASE("ticket life cycle") {
     CHECK(on_customer_reply(q, t, false, 1000).kind == ReplyOutcome::Kind::Refuse);
     q.on_closed_reply = ClosedReplyPolicy::NewTicket;
     CHECK(on_customer_reply(q, t, false, 1000).kind == ReplyOutcome::Kind::NewLinked);
+}
+
+TEST_CASE("fetched_recipient: the plus-address of the same mailbox from the trace headers, then To and Cc") {
+    ParsedMessage m;
+    CHECK(fetched_recipient(m, "support@h.example") == "support@h.example");
+    m.to = {Mailbox{"", "support@h.example"}, Mailbox{"", "other+t1@h.example"}};
+    m.cc = {Mailbox{"", "support+t10-1-abc@h.example"}};
+    CHECK(fetched_recipient(m, "Support@H.example") == "support+t10-1-abc@h.example");
+    m.headers = {HeaderField{"X-Original-To", "support+b-5@h.example"}, HeaderField{"delivered-to", "support+s10-1-jana-x@h.example"}};
+    CHECK(fetched_recipient(m, "support@h.example") == "support+s10-1-jana-x@h.example");  // Delivered-To first
+    m.headers = {HeaderField{"Delivered-To", "support@h.example"}, HeaderField{"Delivered-To", "sales+t1@h.example"}};
+    CHECK(fetched_recipient(m, "support@h.example") == "support+t10-1-abc@h.example");  // neither is ours+detail
 }
