@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/mail/header_encoding.hpp"
 #include "core/mail/html_text.hpp"
 #include "core/mail/message.hpp"
 #include "test_support.hpp"
@@ -371,4 +372,19 @@ TEST_CASE("every corpus mail parses without a crash and with valid UTF-8 everywh
         ++n;
     }
     CHECK(n > 90);
+}
+
+TEST_CASE("encode_header_text: never splits a UTF-8 character, and ends on bytes that are not UTF-8") {
+    // 44 ASCII bytes, then a 3-byte character across the 45-byte chunk boundary.
+    const std::string text = std::string(44, 'a') + "\xE2\x82\xAC" + "z";
+    const std::string out = encode_header_text(text);
+    REQUIRE(out.find("\r\n ") != std::string::npos);
+    const std::string first = out.substr(0, out.find("\r\n "));
+    // The first word holds the 44 ASCII bytes only: the euro sign moved whole into the second.
+    CHECK(first == "=?UTF-8?B?YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=?=");
+    // A control byte and 46 continuation bytes used to back the chunk off to nothing, forever.
+    const std::string broken = "\x02" + std::string(46, '\x9a');
+    const std::string enc = encode_header_text(broken);
+    CHECK_FALSE(enc.empty());
+    CHECK(enc.size() < 200);
 }
