@@ -18,6 +18,7 @@
 
 #include "core/base/address.hpp"
 #include "core/mail/html_text.hpp"
+#include "core/mail/mime_bounds.hpp"
 #include "core/mail/text_decode.hpp"
 
 namespace deskgate {
@@ -476,7 +477,14 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
 
     Collector collector{&m.defects};
     const ParserOptions options = parser_options(collector);  // declared before the message: outlives it
-    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+    // GMime's parameter scan is quadratic: fields with too many parameters are cut first (a
+    // copy only then); the digest above and the stored raw message stay the original bytes.
+    const std::optional<std::string> bounded = bound_mime_parameters(raw);
+    if (bounded)
+        m.defects.push_back(fmt::format("a Content-Type or Content-Disposition with more than {} parameters cut",
+                                        kMaxMimeParameters));
+    const std::string_view parsed = bounded ? std::string_view(*bounded) : raw;
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(parsed.data(), parsed.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
     GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
@@ -491,7 +499,7 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
         read_addressing(message.get(), m, repaired);
         read_header_fields(object, body, m, repaired);
         read_thread_and_list_fields(options.get(), object, m);
-        read_body(raw, body, m, capture);
+        read_body(parsed, body, m, capture);
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
     }
     limit_text_body(m);
