@@ -28,6 +28,7 @@ namespace {
 constexpr std::size_t kMaxTextBody = 4u << 20;
 // More defects than this say nothing new (a mail with 10,000 broken parts).
 constexpr std::size_t kMaxDefects = 100;
+constexpr std::size_t kMaxDeliveryStatus = 64u << 10;
 
 struct GObjectUnref {
     void operator()(gpointer p) const {
@@ -239,6 +240,10 @@ struct Walk {
             std::string id = embedded_message_id(content);
             if (!id.empty()) out.embedded_message_ids.push_back(std::move(id));
         }
+        if (type && out.delivery_status.empty() &&
+            (g_mime_content_type_is_type(type, "message", "delivery-status") ||
+             g_mime_content_type_is_type(type, "message", "global-delivery-status")))
+            out.delivery_status = valid_utf8(std::string_view(content).substr(0, kMaxDeliveryStatus));
         if (!attached && (is_plain || is_html)) {
             body_text(content, g_mime_object_get_content_type_parameter(object, "charset"), is_plain);
             return;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/mail/delivery_status.hpp"
 #include "core/mail/header_encoding.hpp"
 #include "core/mail/html_bounds.hpp"
 #include "core/mail/mime_bounds.hpp"
@@ -423,4 +424,33 @@ TEST_CASE("MIME: a Content-Type keeps its first parameters only, so GMime's para
     CHECK(std::find(m.defects.begin(), m.defects.end(),
                     "a Content-Type or Content-Disposition with more than 128 parameters cut") != m.defects.end());
     CHECK(m.raw_size == raw.size());
+TEST_CASE("delivery status: per-recipient fields, types dropped, folded diagnostics, limits") {
+    const ParsedMessage m = parse_data("bounce.eml");
+    CHECK(m.delivery_status.starts_with("Reporting-MTA: dns; mx.example"));
+    auto all = parse_delivery_status(m.delivery_status);
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].final_recipient == "gone@customer.example");
+    CHECK(all[0].action == "failed");
+    CHECK(all[0].status == "5.1.1");
+    CHECK(all[0].diagnostic.empty());
+
+    all = parse_delivery_status("Reporting-MTA: dns; mx\r\n\r\n"
+                                "Final-Recipient: rfc822; a@x.example\r\nAction: Failed\r\nStatus: 5.7.60\r\n"
+                                "Remote-MTA: dns; smtp.office365.com\r\nDiagnostic-Code: smtp; 550 5.7.60 SMTP;\r\n"
+                                "    Client does not have\tpermissions\x01 to send as this sender\r\n\r\n"
+                                "Final-Recipient: rfc822;b@x.example\nAction: delayed\nStatus: 4.4.1\n");
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].action == "failed");
+    CHECK(all[0].remote_mta == "smtp.office365.com");
+    CHECK(all[0].diagnostic == "550 5.7.60 SMTP; Client does not have permissions to send as this sender");
+    CHECK(all[1].final_recipient == "b@x.example");
+    CHECK(all[1].action == "delayed");
+    CHECK(all[1].remote_mta.empty());
+
+    std::string many;
+    for (int i = 0; i < 150; ++i) many += "Final-Recipient: rfc822; r" + std::to_string(i) + "@x\n\n";
+    CHECK(parse_delivery_status(many).size() == 100);
+    CHECK(parse_delivery_status("Final-Recipient: rfc822; a@x\nDiagnostic-Code: smtp; " + std::string(5000, 'x'))
+              .front().diagnostic.size() <= 1000);
+    CHECK(parse_delivery_status("").empty());
 }
