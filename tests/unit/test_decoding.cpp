@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/mail/charset_guess.hpp"
+#include "core/mail/encoded_words.hpp"
 #include "core/mail/message.hpp"
 #include "test_support.hpp"
 
@@ -26,7 +27,96 @@ bool has_defect(const ParsedMessage& m, std::string_view text) {
                        [&](const std::string& d) { return d.find(text) != std::string::npos; });
 }
 
+std::string decode(std::string_view raw, std::string text_charset = {}) {
+    std::vector<std::string> defects;
+    return decode_header_text(raw, HeaderHints{std::move(text_charset), {}}, defects);
+}
+
 }  // namespace
+
+TEST_CASE("adjacent base64 encoded words after '=' padding all decode, in every decoded header") {
+    const ParsedMessage m = parse_case("adjacent-b-words.eml");
+    // Five words of 10, 10, 10, 10 and 8 bytes: padded, characters split across words.
+    CHECK(m.subject == "关于下周项目会议的安排和准备工作");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "张伟");
+    CHECK(m.from->address == "zhang.wei@example.cn");
+    REQUIRE(m.to.size() == 1);
+    CHECK(m.to[0].name == "Müller Support");
+    CHECK(m.header("Subject") == m.subject);
+    CHECK(m.defects.empty());
+
+    CHECK(decode("=?utf-8?B?YQ==?= =?utf-8?B?Yg==?=") == "ab");
+    CHECK(decode("=?utf-8?B?YQ==?=\r\n =?utf-8?B?Yg==?=\r\n\t=?utf-8?Q?c?=") == "abc");
+}
+
+TEST_CASE("RFC 2047 decoding: words, text between them, charsets, broken words") {
+    SUBCASE("blanks between adjacent words go, blanks next to text stay") {
+        CHECK(decode("Re: =?utf-8?Q?caf=C3=A9?= =?utf-8?Q?_cr=C3=A8me?= now") == "Re: café crème now");
+        CHECK(decode("=?iso-8859-1?Q?a?= b =?iso-8859-1?Q?c?=") == "a b c");
+    }
+    SUBCASE("a character split across a B word and a Q word of one charset stays whole") {
+        CHECK(decode("=?utf-8?B?4oI=?= =?utf-8?Q?=AC?=") == "€");
+    }
+    SUBCASE("neighbours in different charsets convert apart") {
+        CHECK(decode("=?iso-8859-1?Q?=E9?= =?koi8-r?B?6dfBzg==?=") == "éИван");
+    }
+    SUBCASE("a language tag is dropped; upper-case encodings are read") {
+        CHECK(decode("=?UTF-8*en?q?hello_world?=") == "hello world");
+    }
+    SUBCASE("what is not an encoded word stays as written") {
+        CHECK(decode("=?utf-8?X?abc?= =? =?utf-8?B?YQ==") == "=?utf-8?X?abc?= =? =?utf-8?B?YQ==");
+        CHECK(decode("100% =?") == "100% =?");
+    }
+    SUBCASE("UTF-7 words") {
+        CHECK(decode("=?utf-7?Q?J+APw-rgen?=") == "Jürgen");
+    }
+}
+
+TEST_CASE("raw 8-bit headers: valid UTF-8, then the text part's charset, then the detector") {
+    struct Row {
+        const char* file;
+        const char* name;
+        const char* subject;
+        const char* read_as;  // the defect's charset ("" for none)
+    };
+    const Row rows[] = {
+        {"raw-8bit-utf8-latin1-part.eml", "Jürgen Müller", "Grüße aus Köln", ""},
+        {"raw-8bit-text-part-charset.eml", "张伟", "会议", "read as gb2312"},
+        {"raw-8bit-gb18030.eml", "王芳", "关于下周项目会议的安排和准备工作", "read as gb18030"},
+        {"raw-8bit-shift_jis.eml", "山田太郎", "会議の件について", "read as shift_jis"},
+        {"raw-8bit-euc-kr.eml", "김민수", "회의 일정 안내 드립니다", "read as uhc"},
+        {"raw-8bit-koi8-r.eml", "Иван Петров", "Счёт на оплату за декабрь", "read as koi8-r"},
+        {"raw-8bit-windows-1250.eml", "Jiří Novák", "Faktura za služby – prosinec", "read as windows-1250"},
+    };
+    for (const Row& row : rows) {
+        SUBCASE(row.file) {
+            const ParsedMessage m = parse_case(row.file);
+            REQUIRE(m.from);
+            CHECK(m.from->name == row.name);
+            CHECK(m.subject == row.subject);
+            if (*row.read_as) CHECK(has_defect(m, row.read_as));
+            else CHECK_FALSE(has_defect(m, "read as"));
+        }
+    }
+}
+
+TEST_CASE("an encoded word whose charset does not hold its bytes is guessed like raw 8-bit text") {
+    // Labelled ISO-2022-JP (7-bit), holding Shift_JIS: the detector sees all such bytes of the
+    // message together, so the four-letter name is read right too.
+    const ParsedMessage m = parse_case("word-iso-2022-jp-holding-shift_jis.eml");
+    CHECK(m.subject == "会議の件について");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "山田太郎");
+    CHECK(has_defect(m, "encoded word in charset 'iso-2022-jp' read as shift_jis"));
+}
+
+TEST_CASE("UTF-7 encoded words decode, Q and B") {
+    const ParsedMessage m = parse_case("word-utf-7.eml");
+    CHECK(m.subject == "Grüße – été");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "Jürgen");
+}
 
 TEST_CASE("body text whose charset label lies is recovered") {
     struct Row {
@@ -65,4 +155,14 @@ TEST_CASE("body text whose charset label lies is recovered") {
         CHECK(decode_declared("\x1b$B$3$s$K$A$O\x1b(B", "iso-2022-jp").text == "こんにちは");
         CHECK(decode_declared("plain", "").label == DecodedText::Label::kept);
     }
+}
+
+TEST_CASE("encoded words are never decoded inside an address: no posing as another sender") {
+    const ParsedMessage m = parse_case("encoded-word-local-part.eml");
+    REQUIRE(m.from);
+    CHECK(m.from->address == "x@evil.example");  // the display name may say anything
+    CHECK(m.from->name == "boss@bank.example");
+    REQUIRE(m.reply_to.size() == 1);
+    CHECK(m.reply_to[0].address != "boss@bank.example");
+    CHECK(m.reply_to[0].address.starts_with("=?utf-8?b?"));
 }
