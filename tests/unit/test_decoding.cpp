@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/address.hpp"
 #include "core/mail/charset_guess.hpp"
 #include "core/mail/encoded_words.hpp"
 #include "core/mail/message.hpp"
@@ -165,4 +166,35 @@ TEST_CASE("encoded words are never decoded inside an address: no posing as anoth
     REQUIRE(m.reply_to.size() == 1);
     CHECK(m.reply_to[0].address != "boss@bank.example");
     CHECK(m.reply_to[0].address.starts_with("=?utf-8?b?"));
+}
+
+TEST_CASE("addresses: blanks in a local part, a comment only, a quoted local part, no angle brackets") {
+    SUBCASE("blanks in an unquoted local part: the name kept, the local part quoted as written") {
+        const ParsedMessage m = parse_case("from-blank-local-part.eml");
+        REQUIRE(m.from);
+        CHECK(m.from->name == "x");
+        CHECK(m.from->address == "\"power quadrant system\"@example.com");
+        CHECK(has_defect(m, "From: blanks in the local part"));
+        CHECK_FALSE(has_defect(m, "unparseable From"));
+    }
+    SUBCASE("MAILER-DAEMON (Mail Delivery System): no address, a defect, the comment as name") {
+        const ParsedMessage m = parse_case("from-comment-only.eml");
+        REQUIRE(m.from);
+        CHECK(m.from->address.empty());
+        CHECK(m.from->name == "Mail Delivery System");
+        CHECK(has_defect(m, "From: no usable address in 'MAILER-DAEMON'"));
+    }
+    SUBCASE("blanks inside a quoted local part are kept") {
+        const ParsedMessage m = parse_case("from-quoted-local-part.eml");
+        REQUIRE(m.from);
+        CHECK(m.from->address == "\"a b c\"@example.com");
+        CHECK(normalize_address(" <\"A B\"@Example.COM> ") == "\"a b\"@example.com");
+        CHECK(normalize_address("a b@example.com") == "ab@example.com");  // unquoted blanks: as before
+    }
+    SUBCASE("a name then an address without angle brackets") {
+        const ParsedMessage m = parse_message("From: Big Bug bb@bug.example\nMessage-ID: <b@bug.example>\n\nx\n");
+        REQUIRE(m.from);
+        CHECK(m.from->name == "Big Bug");
+        CHECK(m.from->address == "bb@bug.example");
+    }
 }
