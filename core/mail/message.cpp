@@ -3,7 +3,7 @@
 // decoded from their raw values (message_headers.hpp: GMime's RFC 2047 decoder loses words),
 // body text is converted by text_decode.hpp, and raw 8-bit text of unknown charset is guessed
 // (charset_guess.hpp). Every string handed out is valid UTF-8, anything still invalid repaired
-// with U+FFFD.
+// with U+FFFD. A first line that is no header field is skipped (header_start.hpp).
 #include "core/mail/message.hpp"
 #include "core/base/text.hpp"
 
@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "core/mail/gmime_ptr.hpp"
+#include "core/mail/header_start.hpp"
 #include "core/mail/html_text.hpp"
 #include "core/mail/message_headers.hpp"
 #include "core/mail/mime_bounds.hpp"
@@ -407,11 +408,17 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
     const ParserOptions options = parser_options(collector);  // declared before the message: outlives it
     // GMime's parameter scan is quadratic: fields with too many parameters are cut first (a
     // copy only then); the digest above and the stored raw message stay the original bytes.
-    const std::optional<std::string> bounded = bound_mime_parameters(raw);
+    // A first line that is no header field hides the header block from GMime: skipped.
+    const std::size_t skip = leading_non_header_line(raw);
+    const std::string_view headed = raw.substr(skip);
+    if (skip > 0)
+        m.defects.push_back(fmt::format("first line skipped, not a header field: {}",
+                                        trim(valid_utf8(raw.substr(0, std::min<std::size_t>(skip, 80))))));
+    const std::optional<std::string> bounded = bound_mime_parameters(headed);
     if (bounded)
         m.defects.push_back(fmt::format("a Content-Type or Content-Disposition with more than {} parameters cut",
                                         kMaxMimeParameters));
-    const std::string_view parsed = bounded ? std::string_view(*bounded) : raw;
+    const std::string_view parsed = bounded ? std::string_view(*bounded) : headed;
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(parsed.data(), parsed.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);

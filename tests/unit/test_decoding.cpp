@@ -10,6 +10,7 @@
 #include "core/base/address.hpp"
 #include "core/mail/charset_guess.hpp"
 #include "core/mail/encoded_words.hpp"
+#include "core/mail/header_start.hpp"
 #include "core/mail/message.hpp"
 #include "test_support.hpp"
 
@@ -197,4 +198,26 @@ TEST_CASE("addresses: blanks in a local part, a comment only, a quoted local par
         CHECK(m.from->name == "Big Bug");
         CHECK(m.from->address == "bb@bug.example");
     }
+}
+
+TEST_CASE("a first line that is no header field is skipped, the header block after it read") {
+    const std::string raw = read_file(data_dir() / "decoding" / "first-line-not-header.eml");
+    const ParsedMessage m = parse_message(raw);
+    REQUIRE(m.from);
+    CHECK(m.from->address == "customer@example.org");
+    CHECK(m.subject == "printer broken");
+    CHECK(m.message_id == "first-line@example.org");
+    CHECK(has_defect(m, "first line skipped, not a header field: ---- Original email message ----"));
+    // The digest is of the raw bytes after the header block, as for any mail.
+    const std::string without = raw.substr(raw.find('\n') + 1);
+    CHECK(m.body_digest == parse_message(without).body_digest);
+    CHECK(m.raw_size == raw.size());
+
+    CHECK(leading_non_header_line("From: a@b\n\nx") == 0);
+    CHECK(leading_non_header_line("From a@b Mon Jan  1 00:00:00 2026\nFrom: a@b\n\nx") == 0);  // mbox: GMime's
+    CHECK(leading_non_header_line("just text\nmore text\n\nx") == 0);  // no header block at all
+    CHECK(leading_non_header_line("\nFrom: a@b\n") == 0);
+    CHECK(leading_non_header_line("-- fwd --\r\nSubject : x\r\n\r\n") == 11);
+    CHECK(is_header_field_line("X-Odd_Name.1: v"));
+    CHECK_FALSE(is_header_field_line(" folded: no"));
 }
