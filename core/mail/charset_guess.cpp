@@ -14,9 +14,6 @@
 namespace deskgate {
 namespace {
 
-// uchardet reads this much at most: plenty for a guess, and bounded on huge bodies.
-constexpr std::size_t kMaxDetectBytes = 64 * 1024;
-
 struct DetectorDelete {
     void operator()(uchardet* u) const { uchardet_delete(u); }
 };

@@ -8,12 +8,16 @@
 // does not is tried as its windows-125x superset. Internal to core/mail; pure (no I/O).
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace deskgate {
+
+// uchardet reads this much at most: plenty for a guess, and bounded on huge input.
+inline constexpr std::size_t kMaxDetectBytes = 64 * 1024;
 
 // uchardet's answer for `bytes` ("" when it has none): "SHIFT_JIS", "GB18030", "KOI8-R", ...
 std::string detect_charset(std::string_view bytes);

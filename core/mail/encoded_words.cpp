@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -129,35 +130,58 @@ std::vector<Piece> pieces(std::string_view s) {
     return out;
 }
 
-// Bytes of encoded words in `charset` to UTF-8 (decode_declared), a defect when guessed.
-std::string convert_words(std::string_view bytes, std::string_view charset, const HeaderHints& hints,
-                          std::vector<std::string>& defects) {
-    DecodedText d = decode_declared(bytes, charset, {hints.text_charset, hints.header_guess});
-    const std::string cs = valid_utf8(charset.substr(0, 40));
-    if (d.label != DecodedText::Label::kept)
-        defects.push_back(fmt::format("encoded word in charset '{}' read as {}", cs, lower(d.charset)));
-    else if (d.replaced)
-        defects.push_back(fmt::format("bytes invalid in charset '{}' in an encoded word replaced", cs));
-    return std::move(d.text);
-}
+// Converts the bytes of encoded words, for one header value, by decode_declared(). A charset
+// that does not hold its bytes is reported and guessed once: later words in it are read in what
+// was found, so a header of 50 000 such words costs one detector run, not 50 000. Past
+// kMaxGuessed such charsets (a header made to be slow), the rest are read as they say, or as
+// windows-1252 when iconv does not know them, with no more guessing.
+class WordConverter {
+public:
+    WordConverter(const HeaderHints& hints, std::vector<std::string>& defects) : hints_(hints), defects_(defects) {}
+
+    std::string operator()(std::string_view bytes, const std::string& charset) {
+        if (auto known = read_as_.find(charset); known != read_as_.end()) return lenient(bytes, known->second);
+        if (read_as_.size() >= kMaxGuessed) return lenient(bytes, charset_known(charset) ? charset : "WINDOWS-1252");
+        DecodedText d = decode_declared(bytes, charset, {hints_.text_charset, hints_.header_guess});
+        const std::string cs = valid_utf8(std::string_view(charset).substr(0, 40));
+        if (d.label != DecodedText::Label::kept)
+            defects_.push_back(fmt::format("encoded word in charset '{}' read as {}", cs, lower(d.charset)));
+        else if (d.replaced)
+            defects_.push_back(fmt::format("bytes invalid in charset '{}' in an encoded word replaced", cs));
+        if (d.label != DecodedText::Label::kept || d.replaced) read_as_.emplace(charset, d.charset);
+        return std::move(d.text);
+    }
+
+private:
+    static constexpr std::size_t kMaxGuessed = 16;
+
+    static std::string lenient(std::string_view bytes, const std::string& charset) {
+        std::size_t replaced = 0;
+        std::optional<std::string> text = convert_lenient(bytes, charset, replaced);
+        return valid_utf8(text ? std::string_view(*text) : bytes);
+    }
+
+    const HeaderHints& hints_;
+    std::vector<std::string>& defects_;
+    std::unordered_map<std::string, std::string> read_as_;  // charset -> what its words were read in
+};
 
 // The decoded text of the run of adjacent words pieces[from, to) (blank pieces between them
 // skipped): the bytes of neighbours in one charset joined before conversion.
-std::string decode_run(const std::vector<Piece>& all, std::size_t from, std::size_t to, const HeaderHints& hints,
-                       std::vector<std::string>& defects) {
+std::string decode_run(const std::vector<Piece>& all, std::size_t from, std::size_t to, WordConverter& convert) {
     std::string out;
     std::string bytes;
     std::string charset;
     for (std::size_t i = from; i < to; ++i) {
         if (!all[i].word) continue;
         if (!bytes.empty() && all[i].word->charset != charset) {
-            out += convert_words(bytes, charset, hints, defects);
+            out += convert(bytes, charset);
             bytes.clear();
         }
         charset = all[i].word->charset;
         bytes += all[i].word->bytes;
     }
-    if (!bytes.empty()) out += convert_words(bytes, charset, hints, defects);
+    if (!bytes.empty()) out += convert(bytes, charset);
     return out;
 }
 
@@ -247,6 +271,7 @@ std::string decode_header_text(std::string_view raw, const HeaderHints& hints, s
     const std::string value = unfold(raw);
     const std::vector<Piece> all = pieces(value);
     const std::string charset = raw_text_charset(all, hints, defects);
+    WordConverter convert(hints, defects);
     std::string out;
     for (std::size_t i = 0; i < all.size();) {
         if (!all[i].word) {
@@ -254,16 +279,16 @@ std::string decode_header_text(std::string_view raw, const HeaderHints& hints, s
             continue;
         }
         const std::size_t to = run_end(all, i);
-        out += decode_run(all, i, to, hints, defects);
+        out += decode_run(all, i, to, convert);
         i = to;
     }
     return unfold(valid_utf8(out));
 }
 
-std::string bytes_to_guess(std::string_view raw) {
+std::string bytes_to_guess(std::string_view raw, std::size_t limit) {
     const std::vector<Piece> all = pieces(raw);
     std::string out;
-    for (std::size_t i = 0; i < all.size(); ++i) {
+    for (std::size_t i = 0; i < all.size() && out.size() < limit; ++i) {
         if (!all[i].word) {
             if (!is_utf8(all[i].text)) out.append(all[i].text).append("\n");
             continue;
@@ -287,6 +312,7 @@ std::string normalize_address_words(std::string_view raw, const HeaderHints& hin
     const std::string value = unfold(raw);
     const std::vector<Piece> all = pieces(value);
     const std::string charset = raw_text_charset(all, hints, defects);
+    WordConverter convert(hints, defects);
     AddressContext context;
     std::string out;
     for (std::size_t i = 0; i < all.size();) {
@@ -299,7 +325,7 @@ std::string normalize_address_words(std::string_view raw, const HeaderHints& hin
         if (context.angle > 0 || next_to_address(value, all[i].text, all[to - 1].text)) {
             for (std::size_t k = i; k < to; ++k) out += all[k].text;  // as written
         } else {
-            const std::string text = decode_run(all, i, to, hints, defects);
+            const std::string text = decode_run(all, i, to, convert);
             out += context.quoted ? quoted_text(text) : text.empty() ? std::string() : b_word(text);
         }
         i = to;

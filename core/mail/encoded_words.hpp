@@ -29,8 +29,9 @@ std::string decode_header_text(std::string_view raw, const HeaderHints& hints, s
 
 // The bytes of a raw header value whose charset is unknown: raw 8-bit text that is not UTF-8,
 // and the bytes of encoded words their declared charset does not hold. The message's share of
-// them together gives the detector enough text for a hint (HeaderHints::header_guess).
-std::string bytes_to_guess(std::string_view raw);
+// them together gives the detector enough text for a hint (HeaderHints::header_guess). Stops
+// once `limit` bytes are found.
+std::string bytes_to_guess(std::string_view raw, std::size_t limit);
 
 // A raw address-list value made safe for GMime's address parser, its structure (quotes,
 // brackets, commas, comments) untouched: each run of adjacent encoded words becomes one

@@ -46,7 +46,10 @@ std::string_view raw_value(GMimeHeader* h) {
 HeaderHints hints_for(const std::vector<GMimeHeader*>& fields, std::string_view text_charset) {
     HeaderHints hints{std::string(text_charset), {}};
     std::string unknown;
-    for (GMimeHeader* h : fields) unknown += bytes_to_guess(raw_value(h));
+    for (GMimeHeader* h : fields) {
+        if (unknown.size() >= kMaxDetectBytes) break;
+        unknown += bytes_to_guess(raw_value(h), kMaxDetectBytes - unknown.size());
+    }
     if (!unknown.empty()) hints.header_guess = detect_charset(unknown);
     return hints;
 }
