@@ -31,6 +31,9 @@ struct Piece {
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+// ESC: raw ISO-2022-JP text (7-bit, so valid UTF-8 to a validator) in old Japanese mail.
+bool has_escape(std::string_view s) { return s.find('\x1b') != std::string_view::npos; }
+
 bool only_blanks(std::string_view s) {
     for (char c : s)
         if (!blank(c)) return false;
@@ -198,7 +201,7 @@ std::string raw_text_charset(const std::vector<Piece>& all, const HeaderHints& h
     std::string raw;
     for (const Piece& p : all)
         if (!p.word) raw += p.text;
-    if (is_utf8(raw)) return "UTF-8";
+    if (is_utf8(raw) && !has_escape(raw)) return "UTF-8";
     GuessedText g = guess_to_utf8(raw, {hints.text_charset, hints.header_guess});
     if (g.charset != "UTF-8")
         defects.push_back(fmt::format("8-bit header text without a charset read as {}", lower(g.charset)));
@@ -290,7 +293,7 @@ std::string bytes_to_guess(std::string_view raw, std::size_t limit) {
     std::string out;
     for (std::size_t i = 0; i < all.size() && out.size() < limit; ++i) {
         if (!all[i].word) {
-            if (!is_utf8(all[i].text)) out.append(all[i].text).append("\n");
+            if (!is_utf8(all[i].text) || has_escape(all[i].text)) out.append(all[i].text).append("\n");
             continue;
         }
         // Neighbours in one charset together: a character may be split across them.

@@ -6,9 +6,9 @@
 // character split across two words stays whole); whitespace between adjacent words goes.
 // Words are converted by decode_declared() (charset_guess.hpp): a charset that does not hold
 // its bytes (ISO-2022-JP holding Shift_JIS) or that iconv does not know is guessed; UTF-7 is
-// iconv's. Raw 8-bit text (no encoded word) is guessed once per header, with the hints. Words
-// are found anywhere, as GMime's loose mode does; RFC 2231 language tags ("utf-8*en") dropped.
-// Internal to core/mail; pure.
+// iconv's. Raw text that is not UTF-8 (or holds ESC: raw ISO-2022-JP) is guessed once per
+// header, with the hints. Words are found anywhere, as GMime's loose mode does; RFC 2231
+// language tags ("utf-8*en") are dropped. Internal to core/mail; pure.
 #pragma once
 
 #include <string>

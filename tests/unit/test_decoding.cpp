@@ -73,6 +73,9 @@ TEST_CASE("RFC 2047 decoding: words, text between them, charsets, broken words")
     SUBCASE("UTF-7 words") {
         CHECK(decode("=?utf-7?Q?J+APw-rgen?=") == "Jürgen");
     }
+    SUBCASE("raw ISO-2022-JP text, 7-bit but no UTF-8 text, is guessed") {
+        CHECK(decode("Re: \x1b$B$3$s$K$A$O\x1b(B") == "Re: こんにちは");
+    }
 }
 
 TEST_CASE("raw 8-bit headers: valid UTF-8, then the text part's charset, then the detector") {
