@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config
   # libraries
   libgmime-3.0-dev liblmdb-dev libfmt-dev libtomlplusplus-dev libre2-dev libxml2-dev
-  libboost1.81-dev libmilter-dev libsystemd-dev
+  libboost1.81-dev libmilter-dev libsystemd-dev libuchardet-dev
   # tests: a real Postfix (smtp-source / smtp-sink load tools too), swaks, and Dovecot's LMTP
   # server as the benchmark peer
   doctest-dev lmdb-utils python3 postfix swaks dovecot-lmtpd

@@ -28,8 +28,10 @@ std::string normalize_address(std::string_view a) {
     if (at == std::string_view::npos || at == 0 || at + 1 == a.size()) return {};
     std::string out;
     out.reserve(a.size());
+    bool quoted = false;  // blanks inside a quoted local part ("a b"@x) are part of the address
     for (char c : a) {
-        if (blank(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
+        if (c == '"') quoted = !quoted;
+        if ((blank(c) && !quoted) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
         out.push_back(lower(c));
     }
     if (out.back() == '.') out.pop_back();  // "host." is "host"

@@ -15,8 +15,9 @@ inline constexpr std::size_t kMaxAddressLength = 254;
 inline constexpr std::size_t kMaxLocalPartLength = 64;
 inline constexpr std::size_t kMaxDomainLength = 255;
 
-// Lower-cased "local@domain" with <> and blanks stripped; empty if there is no '@', either
-// side is empty, or it is longer than RFC 5321 allows. The null sender "<>" gives "".
+// Lower-cased "local@domain" with <> and blanks stripped (spaces inside a quoted local part, as
+// in "a b c"@example.com, are kept: they are part of the mailbox's name); empty if there is no
+// '@', either side is empty, or it is longer than RFC 5321 allows. The null sender "<>" gives "".
 std::string normalize_address(std::string_view address);
 
 // The domain part of a normalised address ("" if none).

@@ -1,7 +1,9 @@
 // message.cpp - parse_message() with GMime 3 (see message.hpp). GMime's parser is lenient; its
-// warnings become defects. Every string handed out is valid UTF-8: charsets are converted with
-// iconv (text_decode.hpp), raw 8-bit headers go through GMime's fallback charsets, and anything
-// still invalid is repaired with U+FFFD. GObject casts use the type functions, not the C macros.
+// warnings become defects. GMime finds the structure; the text is ours: header fields are
+// decoded from their raw values (message_headers.hpp: GMime's RFC 2047 decoder loses words),
+// body text is converted by text_decode.hpp, and raw 8-bit text of unknown charset is guessed
+// (charset_guess.hpp). Every string handed out is valid UTF-8, anything still invalid repaired
+// with U+FFFD. A first line that is no header field is skipped (header_start.hpp).
 #include "core/mail/message.hpp"
 #include "core/base/text.hpp"
 
@@ -11,13 +13,16 @@
 #include <cctype>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
-#include "core/base/address.hpp"
+#include "core/mail/gmime_ptr.hpp"
+#include "core/mail/header_start.hpp"
 #include "core/mail/html_text.hpp"
+#include "core/mail/message_headers.hpp"
 #include "core/mail/mime_bounds.hpp"
 #include "core/mail/text_decode.hpp"
 
@@ -30,36 +35,15 @@ constexpr std::size_t kMaxTextBody = 4u << 20;
 constexpr std::size_t kMaxDefects = 100;
 constexpr std::size_t kMaxDeliveryStatus = 64u << 10;
 
-struct GObjectUnref {
-    void operator()(gpointer p) const {
-        if (p) g_object_unref(p);
-    }
-};
-template <typename T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
-
 struct OptionsFree {
     void operator()(GMimeParserOptions* p) const {
         if (p) g_mime_parser_options_free(p);
     }
 };
 
-struct GFree {
-    void operator()(gpointer p) const { g_free(p); }
-};
-using GString_ = std::unique_ptr<char, GFree>;
-
 void init_gmime() {
     static std::once_flag once;
     std::call_once(once, [] { g_mime_init(); });
-}
-
-bool is_a(gpointer object, GType type) {
-    return object && g_type_check_instance_is_a(static_cast<GTypeInstance*>(object), type);
-}
-template <typename T>
-T* as(gpointer object) {
-    return static_cast<T*>(object);
 }
 
 std::string_view warning_text(GMimeParserWarning code) {
@@ -95,26 +79,6 @@ void on_warning(gint64 offset, GMimeParserWarning code, const gchar* item, gpoin
     if (item && *item) text += fmt::format(": {}", valid_utf8(std::string_view(item).substr(0, 80)));
     if (offset >= 0) text += fmt::format(" (at byte {})", offset);
     if (c->defects->size() < 100) c->defects->push_back(std::move(text));
-}
-
-void add_addresses(InternetAddressList* list, std::vector<Mailbox>& out, bool& repaired, int depth = 0) {
-    if (!list) return;
-    const int n = internet_address_list_length(list);
-    for (int i = 0; i < n; ++i) {
-        InternetAddress* a = internet_address_list_get_address(list, i);
-        if (is_a(a, internet_address_group_get_type())) {
-            if (depth < 8)
-                add_addresses(internet_address_group_get_members(as<InternetAddressGroup>(a)), out, repaired,
-                              depth + 1);
-        } else if (is_a(a, internet_address_mailbox_get_type())) {
-            Mailbox m;
-            const char* name = internet_address_get_name(a);
-            const char* addr = internet_address_mailbox_get_addr(as<InternetAddressMailbox>(a));
-            m.name = unfold(name ? valid_utf8(std::string_view(name), &repaired) : std::string());
-            m.address = normalize_address(addr ? valid_utf8(std::string_view(addr), &repaired) : std::string());
-            out.push_back(std::move(m));
-        }
-    }
 }
 
 std::vector<std::string> parse_ids(GMimeParserOptions* options, const char* raw) {
@@ -195,6 +159,7 @@ struct Walk {
     std::string html;
     bool have_plain = false;
     bool have_html = false;
+    std::optional<std::string> text_charset;  // declared charset of the first body text
 
     void attachment(GMimeObject* object, std::string filename, std::string content) {
         Attachment a;
@@ -212,6 +177,7 @@ struct Walk {
     void body_text(std::string_view content, const char* charset, bool is_plain) {
         // Only the first kMaxTextBody bytes (plus room for a multi-byte charset) are kept.
         content = content.substr(0, 2 * kMaxTextBody);
+        if (!text_charset) text_charset = charset ? valid_utf8(charset) : std::string();
         std::string body = normalize_newlines(to_utf8(content, charset, out.defects));
         if (is_plain) {
             if (have_plain) plain += "\n";
@@ -379,45 +345,6 @@ ParserOptions parser_options(Collector& collector) {
     return options;
 }
 
-std::string clean(const char* s, bool& repaired) {
-    return s ? valid_utf8(std::string_view(s), &repaired) : std::string();
-}
-
-// Message-ID, From (the first of several), Reply-To, To, Cc, Subject and Date.
-void read_addressing(GMimeMessage* msg, ParsedMessage& m, bool& repaired) {
-    m.message_id = trim(clean(g_mime_message_get_message_id(msg), repaired));
-    std::vector<Mailbox> from;
-    add_addresses(g_mime_message_get_from(msg), from, repaired);
-    if (!from.empty()) m.from = from.front();
-    if (from.size() > 1) m.defects.push_back(fmt::format("{} From addresses", from.size()));
-    add_addresses(g_mime_message_get_reply_to(msg), m.reply_to, repaired);
-    add_addresses(g_mime_message_get_to(msg), m.to, repaired);
-    add_addresses(g_mime_message_get_cc(msg), m.cc, repaired);
-    m.subject = unfold(clean(g_mime_message_get_subject(msg), repaired));
-    if (GDateTime* date = g_mime_message_get_date(msg)) m.date = g_date_time_to_unix(date);
-}
-
-// Every header field, unfolded. GMime files the Content-* fields under the top-level part;
-// merge both lists back into the order they were written (by stream offset).
-void read_header_fields(GMimeObject* object, GMimeObject* body, ParsedMessage& m, bool& repaired) {
-    std::vector<GMimeHeader*> fields;
-    for (GMimeObject* holder : {object, body}) {
-        GMimeHeaderList* list = holder ? g_mime_object_get_header_list(holder) : nullptr;
-        const int count = list ? g_mime_header_list_get_count(list) : 0;
-        for (int i = 0; i < count; ++i) fields.push_back(g_mime_header_list_get_header_at(list, i));
-    }
-    std::stable_sort(fields.begin(), fields.end(), [](GMimeHeader* a, GMimeHeader* b) {
-        return g_mime_header_get_offset(a) < g_mime_header_get_offset(b);
-    });
-    m.headers.reserve(fields.size());
-    for (GMimeHeader* h : fields) {
-        HeaderField field;
-        field.name = clean(g_mime_header_get_name(h), repaired);
-        field.value = unfold(clean(g_mime_header_get_value(h), repaired));
-        m.headers.push_back(std::move(field));
-    }
-}
-
 // In-Reply-To and References, and the fields that mark automatic and list mail.
 void read_thread_and_list_fields(GMimeParserOptions* options, GMimeObject* object, ParsedMessage& m) {
     m.in_reply_to = parse_ids(options, g_mime_object_get_header(object, "In-Reply-To"));
@@ -434,7 +361,8 @@ void read_thread_and_list_fields(GMimeParserOptions* options, GMimeObject* objec
 }
 
 // The MIME tree walked: text/plain unless it is blank and there is HTML, else HTML as text.
-void read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m, Capture* capture) {
+// Returns the declared charset of the body text ("" if none), a hint for raw 8-bit headers.
+std::string read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m, Capture* capture) {
     Walk walk(raw, m, capture);
     walk.visit(body, 0, true);
     const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
@@ -444,6 +372,7 @@ void read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m, Captur
         m.text_body = html_to_text(walk.html);
         m.body_from_html = true;
     }
+    return walk.text_charset.value_or(std::string());
 }
 
 // The text body cut to kMaxTextBody bytes (whole characters), with a defect.
@@ -484,11 +413,17 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
     const ParserOptions options = parser_options(collector);  // declared before the message: outlives it
     // GMime's parameter scan is quadratic: fields with too many parameters are cut first (a
     // copy only then); the digest above and the stored raw message stay the original bytes.
-    const std::optional<std::string> bounded = bound_mime_parameters(raw);
+    // A first line that is no header field hides the header block from GMime: skipped.
+    const std::size_t skip = leading_non_header_line(raw);
+    const std::string_view headed = raw.substr(skip);
+    if (skip > 0)
+        m.defects.push_back(fmt::format("first line skipped, not a header field: {}",
+                                        trim(valid_utf8(raw.substr(0, std::min<std::size_t>(skip, 80))))));
+    const std::optional<std::string> bounded = bound_mime_parameters(headed);
     if (bounded)
         m.defects.push_back(fmt::format("a Content-Type or Content-Disposition with more than {} parameters cut",
                                         kMaxMimeParameters));
-    const std::string_view parsed = bounded ? std::string_view(*bounded) : raw;
+    const std::string_view parsed = bounded ? std::string_view(*bounded) : headed;
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(parsed.data(), parsed.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
@@ -501,10 +436,9 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
     } else {
         GMimeObject* object = as<GMimeObject>(message.get());
         GMimeObject* body = g_mime_message_get_mime_part(message.get());
-        read_addressing(message.get(), m, repaired);
-        read_header_fields(object, body, m, repaired);
+        const std::string text_charset = read_body(parsed, body, m, capture);
+        read_headers(message.get(), options.get(), text_charset, m, repaired);
         read_thread_and_list_fields(options.get(), object, m);
-        read_body(parsed, body, m, capture);
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
     }
     limit_text_body(m);

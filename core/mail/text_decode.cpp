@@ -3,65 +3,21 @@
 
 #include <gmime/gmime.h>
 
-#include <iconv.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstdint>
 #include <memory>
-#include <optional>
 
 #include <fmt/format.h>
 
 #include "core/base/text.hpp"
+#include "core/mail/charset_guess.hpp"
 
 namespace deskgate {
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 struct GFree {
     void operator()(gpointer p) const { g_free(p); }
 };
 using GString_ = std::unique_ptr<char, GFree>;
-
-// Bytes in `charset` (an iconv name) to UTF-8; every undecodable byte becomes U+FFFD and sets
-// `replaced`. nullopt when iconv does not know the charset.
-std::optional<std::string> convert_lenient(std::string_view bytes, const char* charset, bool& replaced) {
-    iconv_t cd = iconv_open("UTF-8", charset);
-    if (cd == reinterpret_cast<iconv_t>(static_cast<std::intptr_t>(-1))) return std::nullopt;
-    std::string out;
-    out.reserve(bytes.size() + bytes.size() / 2);
-    char* in = const_cast<char*>(bytes.data());
-    std::size_t in_left = bytes.size();
-    char buffer[16384];
-    auto drain = [&](char* end) { out.append(buffer, static_cast<std::size_t>(end - buffer)); };
-    while (in_left > 0) {
-        char* o = buffer;
-        std::size_t o_left = sizeof buffer;
-        const std::size_t r = iconv(cd, &in, &in_left, &o, &o_left);
-        const int error = errno;
-        drain(o);
-        if (r != static_cast<std::size_t>(-1)) break;
-        if (error == E2BIG) continue;
-        if (error != EILSEQ && error != EINVAL) break;
-        // An invalid (EILSEQ) or truncated (EINVAL) sequence: replace one byte and go on.
-        out += kReplacement;
-        replaced = true;
-        ++in;
-        --in_left;
-    }
-    char* o = buffer;
-    std::size_t o_left = sizeof buffer;
-    iconv(cd, nullptr, nullptr, &o, &o_left);  // the shift state back to initial (ISO-2022-JP)
-    drain(o);
-    iconv_close(cd);
-    return out;
-}
-
-bool is_utf8(std::string_view s) {
-    return g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr);
-}
 
 }  // namespace
 
@@ -108,34 +64,34 @@ std::string unfold(std::string_view s) {
     return trim(out);
 }
 
-// Text bytes in `charset` to UTF-8. Undeclared 8-bit text is kept when it is UTF-8 and read as
-// windows-1252 otherwise; an unknown charset is guessed the same way.
+// Text bytes in `charset` to UTF-8 by decode_declared(); each recovered label is a defect.
 std::string to_utf8(std::string_view bytes, const char* charset, std::vector<std::string>& defects) {
-    std::string cs = charset ? lower(trim(charset)) : std::string();
-    bool replaced = false;
-    if (cs == "utf-8" || cs == "utf8") {
-        if (is_utf8(bytes)) return valid_utf8(bytes);
-        defects.push_back("invalid UTF-8 in text declared UTF-8 replaced");
-        return valid_utf8(bytes);
+    using Label = DecodedText::Label;
+    const std::string_view label = charset ? std::string_view(charset) : std::string_view();
+    const std::string declared = lower(valid_utf8(trim(label).substr(0, 40)));
+    DecodedText d = decode_declared(bytes, label);
+    const std::string read_as = lower(d.charset);
+    switch (d.label) {
+    case Label::kept: break;
+    case Label::undeclared:
+        defects.push_back(declared.empty() ? fmt::format("8-bit text without a charset read as {}", read_as)
+                                           : fmt::format("8-bit text declared {} read as {}", declared, read_as));
+        break;
+    case Label::not_utf8:
+        defects.push_back(d.replaced ? std::string("invalid UTF-8 in text declared UTF-8 replaced")
+                                     : fmt::format("text declared UTF-8 is not UTF-8: read as {}", read_as));
+        break;
+    case Label::utf8_mislabelled:
+        defects.push_back(fmt::format("text declared {} is UTF-8: read as UTF-8", declared));
+        break;
+    case Label::unknown: defects.push_back(fmt::format("unknown charset '{}' (read as {})", declared, read_as)); break;
+    case Label::wrong:
+        defects.push_back(fmt::format("text declared {} is not {}: read as {}", declared, declared, read_as));
+        break;
     }
-    if (cs.empty() || cs == "us-ascii" || cs == "ascii") {
-        if (is_utf8(bytes)) return valid_utf8(bytes);
-        defects.push_back(cs.empty() ? "8-bit text without a charset read as windows-1252"
-                                     : "8-bit text declared US-ASCII read as windows-1252");
-        cs = "windows-1252";
-    }
-    const char* iconv_name = g_mime_charset_iconv_name(cs.c_str());
-    std::optional<std::string> text = convert_lenient(bytes, iconv_name ? iconv_name : cs.c_str(), replaced);
-    if (!text) {
-        defects.push_back(fmt::format("unknown charset '{}'", valid_utf8(std::string_view(cs).substr(0, 40))));
-        if (is_utf8(bytes)) return valid_utf8(bytes);
-        text = convert_lenient(bytes, "WINDOWS-1252", replaced);
-        if (!text) return valid_utf8(bytes);
-    }
-    if (replaced)
-        defects.push_back(fmt::format("bytes invalid in charset '{}' replaced",
-                                      valid_utf8(std::string_view(cs).substr(0, 40))));
-    return valid_utf8(*text);
+    if (d.replaced && d.label != Label::not_utf8)
+        defects.push_back(fmt::format("bytes invalid in charset '{}' replaced", declared));
+    return valid_utf8(d.text);
 }
 
 std::string normalize_newlines(std::string_view s) {
