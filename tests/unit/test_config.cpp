@@ -433,3 +433,20 @@ password_file = "missing.pass"
     CHECK(e[4].starts_with("24:17: 'token_command': \"m365-token\" must be an absolute path"));
     CHECK(e[5].starts_with("29:17: 'password_file': cannot use " + (f.dir.path() / "missing.pass").string()));
 }
+
+TEST_CASE("a mailbox's user and folder never hold a line break (they go into the fetchers' files)") {
+    Fixture f;
+    write_file(f.dir.path() / "imap.pass", "s3cret\n");
+    std::filesystem::permissions(f.dir.path() / "imap.pass", std::filesystem::perms::owner_read);
+    auto e = f.errors(std::string(kGlobal) + std::string(kQueue) + R"(
+[[queues.mailboxes]]
+protocol = "imap"
+server = "x.example"
+user = "u\nusername = other"
+password_file = "imap.pass"
+folder = "INBOX\r"
+)");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "14:8: 'user' must not contain control characters");
+    CHECK(e[1] == "16:10: 'folder' must not be empty or contain control characters");
+}
