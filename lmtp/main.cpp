@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -39,11 +40,12 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: deskgate-lmtpd --config PATH [--listen unix:/path|inet:[ADDR:]PORT]... [--store PATH]\n"
     "                      [--foreground] [--threads N] [--max-sessions N] [--spool-dir DIR]\n"
-    "                      [--socket-mode OCTAL] [--socket-group GROUP]\n";
+    "                      [--socket-mode OCTAL] [--socket-group GROUP] [--fetch-listen unix:/path|inet:...]\n";
 
 struct Options {
     std::string config;
     std::vector<std::string> listen;
+    std::string fetch_listen;  // "" = the config's, when a queue has [[queues.mailboxes]]
     std::string store;
     bool foreground = false;
     unsigned threads = 2;
@@ -66,6 +68,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
         if (a == "--foreground") { o.foreground = true; continue; }
         if (a == "--config" && (v = value())) o.config = *v;
         else if (a == "--listen" && (v = value())) o.listen.push_back(*v);
+        else if (a == "--fetch-listen" && (v = value())) o.fetch_listen = *v;
         else if (a == "--store" && (v = value())) o.store = *v;
         else if (a == "--threads" && (v = value())) o.threads = static_cast<unsigned>(std::max(1, std::atoi(v->c_str())));
         else if (a == "--max-sessions" && (v = value())) o.max_sessions = static_cast<std::size_t>(std::max(1, std::atoi(v->c_str())));
@@ -85,6 +88,32 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return o;  // no --listen: the config's global.lmtp_listen
 }
 
+// The sockets to listen on: --listen or the config's lmtp_listen, and the fetcher's socket
+// (--fetch-listen, or the config's fetch_listen when some queue fetches from a mailbox).
+std::optional<std::vector<ListenSpec>> listen_specs(const Options& options, const Config& config) {
+    std::vector<std::pair<std::string, bool>> wanted;
+    for (const std::string& l : options.listen.empty() ? config.global.lmtp_listen : options.listen)
+        wanted.emplace_back(l, false);
+    const bool fetches = std::any_of(config.queues.begin(), config.queues.end(),
+                                     [](const Queue& q) { return !q.mailboxes.empty(); });
+    if (!options.fetch_listen.empty()) wanted.emplace_back(options.fetch_listen, true);
+    else if (fetches) wanted.emplace_back(config.global.fetch_listen, true);
+    std::vector<ListenSpec> specs;
+    for (const auto& [text, fetched] : wanted) {
+        std::string error;
+        auto spec = parse_listen(text, error);
+        if (!spec) {
+            fmt::print(stderr, "deskgate-lmtpd: {}: {}\n", fetched ? "--fetch-listen" : "--listen", error);
+            return std::nullopt;
+        }
+        spec->mode = options.socket_mode;
+        spec->group = fetched ? std::string() : options.socket_group;  // the fetcher runs as our own user
+        spec->fetched = fetched;
+        specs.push_back(*spec);
+    }
+    return specs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,18 +129,8 @@ int main(int argc, char** argv) {
         for (const ConfigError& e : loaded.errors) fmt::print(stderr, "deskgate-lmtpd: {}\n", to_string(e));
         return kExitConfig;
     }
-    std::vector<ListenSpec> specs;
-    for (const std::string& l : options->listen.empty() ? loaded.config->global.lmtp_listen : options->listen) {
-        std::string error;
-        auto spec = parse_listen(l, error);
-        if (!spec) {
-            fmt::print(stderr, "deskgate-lmtpd: --listen: {}\n", error);
-            return kExitUsage;
-        }
-        spec->mode = options->socket_mode;
-        spec->group = options->socket_group;
-        specs.push_back(*spec);
-    }
+    const auto specs = listen_specs(*options, *loaded.config);
+    if (!specs) return kExitUsage;
     const std::string store_path = options->store.empty() ? loaded.config->global.store_path : options->store;
     auto opened = Store::open(Store::Options{store_path, 64ull << 20, false});
     if (auto* err = std::get_if<StoreError>(&opened)) {
@@ -142,7 +161,7 @@ int main(int argc, char** argv) {
         return std::shared_ptr<const Config>(rt, &rt->config);
     }, options->time_offset);
     try {
-        for (const ListenSpec& spec : specs) server.listen(spec);
+        for (const ListenSpec& spec : *specs) server.listen(spec);
     } catch (const std::exception& e) {
         log_error("cannot listen: {}", e.what());
         return kExitTempFail;

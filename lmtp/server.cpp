@@ -96,9 +96,9 @@ void Server::listen(const ListenSpec& spec) {
         }
         ::chmod(spec.path.c_str(), spec.mode);
         socket_files_.emplace_back(spec.path);
-        asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+        asio::co_spawn(io_, accept_loop(*acceptor, spec.fetched), asio::detached);
         unix_acceptors_.push_back(std::move(acceptor));
-        log_info("listening on unix:{}", spec.path);
+        log_info("listening on unix:{}{}", spec.path, spec.fetched ? " (fetched mail)" : "");
     } else {
         auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
         const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(spec.address), spec.port);
@@ -107,9 +107,9 @@ void Server::listen(const ListenSpec& spec) {
         acceptor->bind(endpoint);
         acceptor->listen(asio::socket_base::max_listen_connections);
         tcp_port_ = acceptor->local_endpoint().port();
-        asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+        asio::co_spawn(io_, accept_loop(*acceptor, spec.fetched), asio::detached);
         tcp_acceptors_.push_back(std::move(acceptor));
-        log_info("listening on inet:{}:{}", spec.address, tcp_port_);
+        log_info("listening on inet:{}:{}{}", spec.address, tcp_port_, spec.fetched ? " (fetched mail)" : "");
     }
 }
 
@@ -126,7 +126,7 @@ void Server::close() {
 }
 
 template <typename Acceptor>
-awaitable<void> Server::accept_loop(Acceptor& acceptor) {
+awaitable<void> Server::accept_loop(Acceptor& acceptor, bool fetched) {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(use_awaitable));
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -152,7 +152,7 @@ awaitable<void> Server::accept_loop(Acceptor& acceptor) {
             socket.set_option(asio::ip::tcp::no_delay(true), opt_ec);
         }
         ++sessions_;
-        asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+        asio::co_spawn(io_, session(std::move(socket), fetched), asio::detached);
     }
 }
 
@@ -177,7 +177,7 @@ awaitable<void> Server::count_refusals(std::vector<Verdict> rcpt_refusals) {
 
 // One transaction through the engine, a failed one too: its verdict (too-big, spool-failed)
 // is answered from core's table and counted in the store's stats. One log line a recipient.
-awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64_t max_size,
+awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, bool fetched, std::uint64_t max_size,
                                              std::vector<Verdict> rcpt_refusals) {
     DeliveryInput input;
     input.now = unix_now() + options_.time_offset;
@@ -190,7 +190,7 @@ awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64
         input.parsed = parse_message(input.raw);
     }
     const std::string queue_id = input.failure == SessionFailure::None ? mta_queue_id(input.parsed) : "";
-    input.envelope = Envelope{tx.sender, tx.recipients, queue_id};
+    input.envelope = Envelope{tx.sender, tx.recipients, queue_id, fetched};
     const auto rt = runtime();
     const DeliveryPlan plan = co_await commit(rt, std::move(input));
     std::vector<Reply> replies;
@@ -208,7 +208,7 @@ awaitable<std::vector<Reply>> Server::deliver(const Transaction& tx, std::uint64
 }
 
 template <typename Socket>
-awaitable<void> Server::session(Socket socket) {
+awaitable<void> Server::session(Socket socket, bool fetched) {
     struct Count {
         std::atomic<std::size_t>& n;
         ~Count() { --n; }
@@ -242,7 +242,7 @@ awaitable<void> Server::session(Socket socket) {
             if (proto.transaction_ready()) {
                 Transaction tx = proto.take_transaction();
                 const std::vector<Reply> replies =
-                    co_await deliver(tx, limits.max_message_size, std::exchange(rcpt_refusals, {}));
+                    co_await deliver(tx, fetched, limits.max_message_size, std::exchange(rcpt_refusals, {}));
                 proto.delivered(replies);
                 continue;
             }

@@ -41,6 +41,9 @@ struct ListenSpec {
     unsigned short port = 0;
     unsigned mode = 0660;  // unix socket file mode
     std::string group;     // unix socket file group ("" = leave as is), e.g. postfix
+    // The fetcher's socket (global fetch_listen): its mail was accepted at a provider already, so
+    // a refusal is held instead of answered 5xx (core/policy/admission.hpp, Stage::Fetched).
+    bool fetched = false;
 };
 std::optional<ListenSpec> parse_listen(std::string_view text, std::string& error);
 
@@ -65,13 +68,13 @@ public:
 
 private:
     template <typename Socket>
-    boost::asio::awaitable<void> session(Socket socket);
-    boost::asio::awaitable<std::vector<Reply>> deliver(const Transaction& tx, std::uint64_t max_size,
+    boost::asio::awaitable<void> session(Socket socket, bool fetched);
+    boost::asio::awaitable<std::vector<Reply>> deliver(const Transaction& tx, bool fetched, std::uint64_t max_size,
                                                        std::vector<Verdict> rcpt_refusals);
     boost::asio::awaitable<DeliveryPlan> commit(std::shared_ptr<const Runtime> rt, DeliveryInput input);
     boost::asio::awaitable<void> count_refusals(std::vector<Verdict> rcpt_refusals);
     template <typename Acceptor>
-    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor);
+    boost::asio::awaitable<void> accept_loop(Acceptor& acceptor, bool fetched);
 
     boost::asio::io_context& io_;
     ServerOptions options_;

@@ -33,6 +33,12 @@ std::string normalize_address(std::string_view a) {
         out.push_back(lower(c));
     }
     if (out.back() == '.') out.pop_back();  // "host." is "host"
+    // Longer than RFC 5321 allows (path 256 with the brackets, local part 64, domain 255): not
+    // an address any server delivers to, and never handed to policy.
+    const std::size_t out_at = out.rfind('@');
+    if (out.size() > kMaxAddressLength || out_at == std::string::npos || out_at > kMaxLocalPartLength ||
+        out.size() - out_at - 1 > kMaxDomainLength)
+        return {};
     return out;
 }
 

@@ -2,14 +2,21 @@
 // angle brackets and surrounding blanks removed) so every table is keyed the same way.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace deskgate {
 
-// Lower-cased "local@domain" with <> and blanks stripped; empty if there is no '@' or either
-// side is empty. The null sender "<>" gives an empty string.
+// RFC 5321's limits (4.5.3.1): a reverse/forward path of 256 octets with its brackets, a local
+// part of 64, a domain of 255.
+inline constexpr std::size_t kMaxAddressLength = 254;
+inline constexpr std::size_t kMaxLocalPartLength = 64;
+inline constexpr std::size_t kMaxDomainLength = 255;
+
+// Lower-cased "local@domain" with <> and blanks stripped; empty if there is no '@', either
+// side is empty, or it is longer than RFC 5321 allows. The null sender "<>" gives "".
 std::string normalize_address(std::string_view address);
 
 // The domain part of a normalised address ("" if none).

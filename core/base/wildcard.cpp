@@ -2,6 +2,7 @@
 #include "core/base/wildcard.hpp"
 
 #include <cctype>
+#include <string>
 
 namespace deskgate {
 namespace {
@@ -38,16 +39,14 @@ bool wildcard_match(std::string_view pattern, std::string_view text) {
 bool address_pattern_match(std::string_view pattern, std::string_view address) {
     if (pattern.empty() || address.empty()) return false;
     if (pattern.find('@') != std::string_view::npos) return wildcard_match(pattern, address);
-    // A bare domain (possibly with wildcards): the address's domain or a subdomain of it.
+    // A bare domain (possibly with wildcards): the address's domain or a subdomain of it, i.e.
+    // the domain itself or "*." + pattern - one linear pass, not one match per dot suffix.
     auto at = address.rfind('@');
     std::string_view domain = at == std::string_view::npos ? address : address.substr(at + 1);
     if (wildcard_match(pattern, domain)) return true;
-    while (true) {
-        auto dot = domain.find('.');
-        if (dot == std::string_view::npos) return false;
-        domain.remove_prefix(dot + 1);
-        if (wildcard_match(pattern, domain)) return true;
-    }
+    std::string subdomains = "*.";
+    subdomains += pattern;
+    return wildcard_match(subdomains, domain);
 }
 
 }  // namespace deskgate

@@ -17,6 +17,7 @@
 #include "core/decision/settle.hpp"
 #include "core/model/token.hpp"
 #include "core/policy/admission.hpp"
+#include "core/policy/fetched_recipient.hpp"
 #include "core/policy/lifecycle.hpp"
 
 namespace deskgate {
@@ -97,14 +98,19 @@ std::vector<Accepted> admit_all(const Config& config, const Facts& facts, const 
     for (const std::string& rcpt : envelope.recipients) {
         RecipientDecision& d = plan.recipients.emplace_back();
         d.recipient = rcpt;
-        auto resolved = admit_recipient(config, rcpt);
+        // Fetched mail came to the queue's address; the plus-address (reply token) it was sent to
+        // is read from the headers the provider kept.
+        const std::string address = envelope.fetched ? fetched_recipient(*facts.message, rcpt) : rcpt;
+        auto resolved = admit_recipient(config, address);
+        if (auto* a = std::get_if<Admission>(&resolved); a && envelope.fetched) hold_fetched_refusal(*a);
         const Admission* refusal = std::get_if<Admission>(&resolved);
         std::optional<Admission> message_refusal;
         if (!refusal) {
             const QueueTarget& target = std::get<QueueTarget>(resolved);
             d.queue = target.queue;
             const MessageFacts mf{&facts.who,     facts.raw_size,      facts.loop,
-                                  &facts.routing, facts.authenticated, MessageFacts::Stage::Delivery};
+                                  &facts.routing, facts.authenticated,
+                                  envelope.fetched ? MessageFacts::Stage::Fetched : MessageFacts::Stage::Delivery};
             message_refusal = admit_message(config, target, mf);
             if (!message_refusal) {
                 accepted.push_back(Accepted{plan.recipients.size() - 1, target});
@@ -112,7 +118,7 @@ std::vector<Accepted> admit_all(const Config& config, const Facts& facts, const 
             }
             refusal = &*message_refusal;
         } else if (refusal->verdict == Verdict::QueueInactive) {
-            if (auto t = resolve_queue(config, normalize_address(rcpt))) d.queue = t->queue;
+            if (auto t = resolve_queue(config, normalize_address(address))) d.queue = t->queue;
         }
         d.verdict = refusal->verdict;
         d.reply = refusal->reply;

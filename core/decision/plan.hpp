@@ -20,6 +20,9 @@ struct Envelope {
     std::string sender;                   // MAIL FROM (raw, "" for the null sender)
     std::vector<std::string> recipients;  // RCPT TO, in order
     std::string queue_id;                 // MTA queue id, for logs ("" if unknown)
+    // Fetched from a mailbox at a provider (deskgate-lmtpd's fetch_listen socket): the provider
+    // accepted it already, so nothing may be refused (it would be retried, or bounced, forever).
+    bool fetched = false;
 };
 
 // What the LMTP session knows went wrong before any policy could look at the mail. NoData: no

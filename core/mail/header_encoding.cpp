@@ -45,8 +45,15 @@ std::string encode_header_text(std::string_view text_raw) {
     std::string out;
     std::size_t pos = 0;
     while (pos < text.size()) {
-        std::size_t end = std::min(text.size(), pos + 45);
-        while (end < text.size() && end > pos && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+        // Never split a UTF-8 character: back off over at most 3 continuation bytes (a character
+        // has at most 4 bytes). More in a row is not UTF-8: cut there anyway, so pos always moves.
+        const auto continuation = [&](std::size_t i) {
+            return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+        };
+        const std::size_t limit = std::min(text.size(), pos + 45);
+        std::size_t end = limit;
+        for (int back = 0; back < 3 && end > pos + 1 && continuation(end); ++back) --end;
+        if (continuation(end)) end = limit;
         if (!out.empty()) out += "\r\n ";
         out += b_word(std::string_view(text).substr(pos, end - pos));
         pos = end;

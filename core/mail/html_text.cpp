@@ -12,7 +12,10 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include "core/mail/html_bounds.hpp"
 
 namespace deskgate {
 namespace {
@@ -147,8 +150,11 @@ struct DocFree {
 
 }  // namespace
 
-std::string html_to_text(std::string_view html) {
-    if (html.empty()) return {};
+std::string html_to_text(std::string_view html_in) {
+    if (html_in.empty()) return {};
+    // libxml2 takes quadratic time in one element's attributes: cut them first (html_bounds.hpp).
+    const std::optional<std::string> bounded = bound_html_attributes(html_in);
+    const std::string_view html = bounded ? std::string_view(*bounded) : html_in;
     std::unique_ptr<xmlDoc, DocFree> doc(htmlReadMemory(
         html.data(), static_cast<int>(std::min<std::size_t>(html.size(), 64u << 20)), nullptr, "UTF-8",
         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |

@@ -42,7 +42,9 @@ std::variant<QueueTarget, Admission> admit_recipient(const Config& config, std::
     return *target;
 }
 
-std::optional<Admission> admit_message(const Config& config, const QueueTarget& target, const MessageFacts& facts) {
+namespace {
+
+std::optional<Admission> admit_message_at(const Config& config, const QueueTarget& target, const MessageFacts& facts) {
     const Queue& q = config.queues[target.queue];
     const SenderIdentity& who = *facts.sender;
     const std::string where = fmt::format("{} ({})", describe_queue(q), target.how);
@@ -79,7 +81,7 @@ std::optional<Admission> admit_message(const Config& config, const QueueTarget& 
         const bool refuse = who.customer->unauthenticated_refuse || g.not_enabled_policy == NotEnabledPolicy::Refuse;
         const std::string reason =
             fmt::format("customer {} requires authenticated senders; no trusted DMARC/DKIM/SPF pass, no SMTP AUTH{}",
-                        who.customer->id, facts.stage == MessageFacts::Stage::Delivery ? ", no signed mark of our milter" : "");
+                        who.customer->id, facts.stage != MessageFacts::Stage::Door ? ", no signed mark of our milter" : "");
         if (refuse && facts.stage == MessageFacts::Stage::Door)
             return make(Verdict::Refused, fmt::format("{}, {} {}: {}, refused", where, who_text, sender_text, reason),
                         fmt::format("sender address <{}> could not be authenticated", who.address));
@@ -110,6 +112,24 @@ std::optional<Admission> admit_message(const Config& config, const QueueTarget& 
                     g.unknown_sender_text.empty() ? std::string("sender is not a known helpdesk customer")
                                                   : g.unknown_sender_text);
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Admission> admit_message(const Config& config, const QueueTarget& target, const MessageFacts& facts) {
+    std::optional<Admission> a = admit_message_at(config, target, facts);
+    if (a && facts.stage == MessageFacts::Stage::Fetched) hold_fetched_refusal(*a);
+    return a;
+}
+
+void hold_fetched_refusal(Admission& a) {
+    if (a.verdict != Verdict::Refused && a.verdict != Verdict::Loop && a.verdict != Verdict::TooBig &&
+        a.verdict != Verdict::UnknownRecipient)
+        return;
+    a.explanation += fmt::format(" - fetched from a provider's mailbox, which accepted it already: held for staff "
+                                 "instead of {}", to_string(a.verdict));
+    a.verdict = Verdict::Held;
+    a.reply = reply_for(Verdict::Held, "accepted for manual handling");
 }
 
 }  // namespace deskgate

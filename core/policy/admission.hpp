@@ -45,11 +45,18 @@ struct MessageFacts {
     std::optional<bool> authenticated;
     // Where the decision is made: at the SMTP door a refusal reaches the real sender's server;
     // at delivery (LMTP) a refusal becomes a bounce, so refusing an unauthenticated sender
-    // there would be backscatter - such mail is held instead.
-    enum class Stage { Door, Delivery } stage = Stage::Delivery;
+    // there would be backscatter - such mail is held instead. Fetched: delivery of mail a
+    // fetcher took from a mailbox at a provider, which accepted it already; a refusal could
+    // reach nobody (the fetcher would retry it on every poll), so every permanent refusal is
+    // held for staff instead (hold_fetched_refusal).
+    enum class Stage { Door, Delivery, Fetched } stage = Stage::Delivery;
 };
 
 // The message-level checks for one resolved recipient, in order; nullopt: admitted.
 std::optional<Admission> admit_message(const Config& config, const QueueTarget& target, const MessageFacts& facts);
+
+// Turns a permanent refusal (refused, loop, too big, unknown recipient) of fetched mail into
+// Held, saying why; temporary answers (4xx) stay: the fetcher keeps the mail for its next poll.
+void hold_fetched_refusal(Admission& admission);
 
 }  // namespace deskgate

@@ -41,10 +41,11 @@ struct Harness {
     }
 
     DeliveryPlan deliver_raw(const std::string& raw, std::vector<std::string> to,
-                             std::string from = "", std::int64_t now = kNow) {
+                             std::string from = "", std::int64_t now = kNow, bool fetched = false) {
         Envelope env;
         env.sender = from;
         env.recipients = std::move(to);
+        env.fetched = fetched;
         return engine.deliver(store, env, raw, now);
     }
 
@@ -53,6 +54,19 @@ struct Harness {
         const std::string raw = read_file(data_dir() / "engine" / file);
         const ParsedMessage m = parse_message(raw);
         return deliver_raw(raw, std::move(to), m.from ? m.from->address : "", now);
+    }
+
+    // As a fetcher delivers mail it took from a mailbox at a provider (deskgate-lmtpd's fetch socket).
+    DeliveryPlan deliver_fetched(const std::string& file, std::vector<std::string> to = {"support@helpdesk.example.com"}) {
+        const std::string raw = read_file(data_dir() / "engine" / file);
+        const ParsedMessage m = parse_message(raw);
+        return deliver_raw(raw, std::move(to), m.from ? m.from->address : "", kNow, true);
+    }
+
+    std::vector<OutboxItem> outbox() {
+        std::vector<OutboxItem> out;
+        REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { out = txn.outbox(); }));
+        return out;
     }
 
     Ticket ticket(TicketKey key) {
@@ -512,5 +526,62 @@ TEST_CASE("a customer requiring authentication: without our signed mark no ticke
                             "X-Deskgate-Auth: pass; from=<eve@lenient.example>; msgid=<e1@lenient.example>\n"
                             "X-Deskgate-Signature: " + sig + "\n\nbody\n";
     p = h.deliver_raw(raw, {"support@helpdesk.example.com"}, "eve@lenient.example");
+    CHECK(only(p).verdict == Verdict::NewTicket);
+}
+
+TEST_CASE("fetched mail is never refused: what would be 5xx is held for staff (the provider accepted it already)") {
+    Harness h;
+    // Refused at the door or by LMTP from Postfix; fetched, the same mail is held with a 250.
+    auto p = h.deliver_fetched("globex.eml");
+    CHECK(only(p).verdict == Verdict::Held);
+    CHECK(only(p).reply.code == 250);
+    CHECK(only(p).explanation.find("customer not enabled for e-mail tickets") != std::string::npos);
+    CHECK(only(p).explanation.find("fetched from a provider's mailbox") != std::string::npos);
+    p = h.deliver_fetched("lottery.eml");  // a rule's refuse
+    CHECK(only(p).verdict == Verdict::Held);
+    p = h.deliver_fetched("loop.eml");
+    CHECK(only(p).verdict == Verdict::Held);
+    p = h.deliver_fetched("new-acme.eml", {"nobody@helpdesk.example.com"});  // a fetcher config gone stale
+    CHECK(only(p).verdict == Verdict::Held);
+    CHECK(h.all_tickets().empty());
+    // Nothing is lost: each copy goes to the staff's redirect mailbox as held mail.
+    const auto out = h.outbox();
+    REQUIRE(out.size() == 4);
+    for (const OutboxItem& item : out) {
+        CHECK(item.kind == "held");
+        CHECK(item.recipients == std::vector<std::string>{"triage@example.com"});
+    }
+
+    // Temporary answers stay temporary, so the fetcher keeps the mail for its next poll.
+    p = h.deliver_fetched("new-acme.eml", {"archive@helpdesk.example.com"});
+    CHECK(only(p).verdict == Verdict::QueueInactive);
+    CHECK(only(p).reply.code == 451);
+    // And good mail makes its ticket as from Postfix; fetched again it is a duplicate.
+    CHECK(only(h.deliver_fetched("new-acme.eml")).verdict == Verdict::NewTicket);
+    CHECK(only(h.deliver_fetched("new-acme.eml")).verdict == Verdict::Duplicate);
+    CHECK(h.all_tickets().size() == 1);
+}
+
+TEST_CASE("fetched mail keeps its reply token: the plus-address is read from the provider's headers") {
+    Harness h;
+    REQUIRE(only(h.deliver("new-acme.eml")).ticket == key(10, 1));
+    const std::string token = make_reply_token(h.config.global.secret, key(10, 1));
+    const std::string token_address = "support+" + token + "@helpdesk.example.com";
+    // The fetcher delivers to the queue's address; Delivered-To (Gmail) or To (Microsoft 365)
+    // still name the token address the customer wrote to.
+    const std::string gmail = "Delivered-To: " + token_address + "\nFrom: bob@acme.example\nTo: x@y.example\n"
+                              "Subject: another thing\nMessage-ID: <fetched-1@acme.example>\n\nbody\n";
+    auto p = h.deliver_raw(gmail, {"support@helpdesk.example.com"}, "bob@acme.example", kNow, true);
+    CHECK(only(p).verdict == Verdict::Appended);
+    CHECK(only(p).ticket == key(10, 1));
+    CHECK(only(p).recipient == "support@helpdesk.example.com");  // answered for the envelope's recipient
+    const std::string m365 = "From: bob@acme.example\nTo: \"Support\" <" + token_address + ">\n"
+                             "Subject: a third thing\nMessage-ID: <fetched-2@acme.example>\n\nbody\n";
+    p = h.deliver_raw(m365, {"support@helpdesk.example.com"}, "bob@acme.example", kNow, true);
+    CHECK(only(p).ticket == key(10, 1));
+    // Not fetched (from Postfix), the envelope alone counts: a To header proves nothing.
+    const std::string direct = "From: bob@acme.example\nTo: <" + token_address + ">\n"
+                               "Subject: a fourth thing\nMessage-ID: <direct-1@acme.example>\n\nbody\n";
+    p = h.deliver_raw(direct, {"support@helpdesk.example.com"}, "bob@acme.example");
     CHECK(only(p).verdict == Verdict::NewTicket);
 }
