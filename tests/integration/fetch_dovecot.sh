@@ -5,7 +5,7 @@
 # against a local introspection endpoint). Tickets and acknowledgements made; keep = false
 # empties a mailbox, keep = true leaves it; mail larger than max_message_size stays; a second
 # run fetches nothing; a message fetched again (lost getmail state) is a duplicate, no second
-# ticket; with deskgate-lmtpd stopped nothing leaves the provider and the next run takes it;
+# ticket; mail from a customer not enabled is held (250, to the redirect mailbox), not refused; with deskgate-lmtpd stopped nothing leaves the provider and the next run takes it;
 # verify_certificate = true against the self-signed certificate fetches nothing and says why;
 # a wrong token fetches nothing. Needs root (Dovecot), getmail6, fetchmail, Dovecot; else skipped.
 set -euo pipefail
@@ -142,7 +142,8 @@ try:
     check(r.returncode == 0, f"the config with five mailboxes is valid: {r.stdout.strip()} {r.stderr.strip()}")
     offset = str(TUE_1000 - int(time.time()))
     lmtpd_args = (os.path.join(bindir, "deskgate-lmtpd"), path, store, os.path.join(base, "lmtp.sock"))
-    lmtpd_extra = ["--listen", f"unix:{base}/fetch.sock", "--time-offset", offset]
+    # it listens on fetch_listen by itself: the config has [[queues.mailboxes]]
+    lmtpd_extra = ["--time-offset", offset]
     lmtpd = Lmtpd(*lmtpd_args, extra=lmtpd_extra)
 
     # --- fetch-config: every file, no password -------------------------------------------------
@@ -210,6 +211,20 @@ try:
     check(after.get("duplicate", 0) == before.get("duplicate", 0) + 1,
           f"deskgate stats counts one more duplicate ({before.get('duplicate', 0)} -> {after.get('duplicate', 0)})")
     check(dovecot.count("keeper") == 1, "and keep = true still leaves it at the provider")
+
+    # --- refused mail: the provider took it already, so it is held and answered 250 ------------
+    held_before = after.get("held", 0)
+    dovecot.save("billing", message("g1", "From a customer not enabled", sender="carol@globex.example"))
+    r = fetch(path, "--queue", "20")
+    check(r.returncode == 0 and "fetched=1 " in line_of(r.stderr, "q20-1"), "mail from a customer not enabled is taken (250)")
+    check(dovecot.count("billing") == 0 and "From a customer not enabled" not in tickets(),
+          "it left the provider and made no ticket")
+    check("verdict=held" in lmtpd.log() and "fetched from a provider's mailbox" in lmtpd.log(),
+          "deskgate-lmtpd held it, saying why")
+    check(cli_json("stats")["verdicts"].get("held", 0) == held_before + 1, "deskgate stats counts it as held")
+    to_triage = wait_for(lambda: [f for f in glob.glob(os.path.join(sent, "*.args")) if "desk-triage@example.com" in open(f).read()],
+                         30, "the held mail handed to the redirect mailbox")
+    check(len(to_triage) == 1, "the held mail went to the staff's redirect_mailbox (desk-triage@example.com)")
 
     # --- deskgate-lmtpd stopped: nothing leaves the provider; the next run takes it ---------------
     lmtpd.close()
