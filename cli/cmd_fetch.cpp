@@ -6,6 +6,7 @@
 // minute. Exit status: 0 every mailbox fetched, 75 some mailbox failed (its mail waits at the
 // provider for the next run), 78 config errors, 64 usage, 1 fetch_dir unusable.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -116,6 +117,25 @@ void remove_stale_files(const std::string& dir, const std::vector<FetchJob>& job
     }
 }
 
+// Holds fetch_dir/fetch.lock while it lives: one `deskgate fetch` at a time (the timer's and one
+// started by hand would fetch the same mailboxes twice).
+class RunLock {
+public:
+    explicit RunLock(const std::string& dir)
+        : fd_(::open((dir + "/fetch.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)),
+          held_(fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0) {}
+    ~RunLock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+    RunLock(const RunLock&) = delete;
+    RunLock& operator=(const RunLock&) = delete;
+    bool held() const { return held_; }
+
+private:
+    int fd_;
+    bool held_;
+};
+
 // "" when something accepts connections on global.fetch_listen, else why not.
 std::string fetch_socket_problem(const std::string& spec) {
     const ParsedSocketAddress parsed = parse_lmtp_address(spec);
@@ -214,6 +234,11 @@ int cmd_fetch(const Args& args) {
     }
     if (jobs->empty()) return kExitOk;
     if (!prepare_fetch_dir(config->global.fetch_dir)) return kExitFailure;
+    const RunLock lock(config->global.fetch_dir);
+    if (!lock.held()) {
+        log::log_warning("another deskgate fetch is running (lock {}/fetch.lock): not fetching now", config->global.fetch_dir);
+        return kExitTempFail;
+    }
     if (!args.option("queue")) remove_stale_files(config->global.fetch_dir, *jobs);
     // nothing is taken from a provider while nobody would take it from the fetcher
     if (const std::string down = fetch_socket_problem(config->global.fetch_listen); !down.empty()) {

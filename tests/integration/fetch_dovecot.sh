@@ -16,7 +16,7 @@ for tool in dovecot doveadm getmail fetchmail openssl; do
 done
 export PYTHONPATH="$DESKGATE_SOURCE_DIR/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 exec timeout 240 python3 - "$DESKGATE_BIN_DIR/bin" "$DESKGATE_SOURCE_DIR" <<'PY'
-import glob, http.server, json, os, shutil, subprocess, sys, tempfile, threading, time
+import fcntl, glob, http.server, json, os, shutil, subprocess, sys, tempfile, threading, time
 from mta import Dovecot, Lmtpd, free_port, wait_for
 
 bindir, src = sys.argv[1:3]
@@ -198,6 +198,11 @@ try:
     r = fetch(path)
     check(r.returncode == 0 and r.stderr.count("fetched=0 ") == 5, "a second run fetches nothing")
     check(len(tickets()) == 5, "and makes no ticket")
+    with open(os.path.join(fetch_dir, "fetch.lock"), "a") as lock:  # as a run in progress holds it
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = fetch(path)
+        check(r.returncode == 75 and "another deskgate fetch is running" in r.stderr and "mailbox=" not in r.stderr,
+              "while another run holds fetch_dir's lock, deskgate fetch leaves the mailboxes alone (exit 75)")
 
     # --- fetched twice (a crash between 250 and the deletion, simulated: keeper's state lost) -----
     before = cli_json("stats")["verdicts"]
