@@ -4,7 +4,8 @@
 // from password_file) and runs getmail or fetchmail once per mailbox, in turn, each bounded in
 // time, logging one line per mailbox like an MTA daemon. deskgate-fetch.timer runs it every
 // minute. Exit status: 0 every mailbox fetched, 75 some mailbox failed (its mail waits at the
-// provider for the next run), 78 config errors, 64 usage, 1 fetch_dir unusable.
+// provider for the next run), 78 config errors, 64 usage, 1 fetch_dir unusable (or another
+// user's).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -94,15 +95,26 @@ bool write_private(const std::string& path, const std::string& text, std::string
     return ok;
 }
 
-// global.fetch_dir, made (0700: a fetchmailrc there holds a password) when missing.
+// global.fetch_dir, made (0700: a fetchmailrc there holds a password) when missing. It must be
+// ours: files root left in the deskgate user's directory could not be updated by the timer's runs.
 bool prepare_fetch_dir(const std::string& dir) {
     std::error_code ec;
-    if (std::filesystem::is_directory(dir, ec)) return true;
-    const mode_t old = ::umask(077);
-    std::filesystem::create_directories(dir, ec);
-    ::umask(old);
-    if (ec) log::log_error("cannot create fetch_dir {}: {}", dir, ec.message());
-    return !ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        const mode_t old = ::umask(077);
+        std::filesystem::create_directories(dir, ec);
+        ::umask(old);
+        if (ec) {
+            log::log_error("cannot create fetch_dir {}: {}", dir, ec.message());
+            return false;
+        }
+    }
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0 && st.st_uid != ::geteuid()) {
+        log::log_error("fetch_dir {} belongs to uid {}, not to us (uid {}): run deskgate fetch as its owner, "
+                       "e.g. runuser -u deskgate -- deskgate fetch", dir, st.st_uid, ::geteuid());
+        return false;
+    }
+    return true;
 }
 
 // Removes the files of mailboxes no longer in the config (a stale fetchmailrc holds a password).

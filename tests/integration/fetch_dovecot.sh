@@ -203,6 +203,11 @@ try:
         r = fetch(path)
         check(r.returncode == 75 and "another deskgate fetch is running" in r.stderr and "mailbox=" not in r.stderr,
               "while another run holds fetch_dir's lock, deskgate fetch leaves the mailboxes alone (exit 75)")
+    os.chown(fetch_dir, os.stat(os.path.join(dovecot.base, "mail")).st_uid, -1)  # as if the timer's user made it
+    r = fetch(path)
+    check(r.returncode == 1 and "belongs to uid" in r.stderr and "runuser -u deskgate" in r.stderr,
+          "deskgate fetch refuses a fetch_dir that belongs to another user, saying as whom to run it")
+    os.chown(fetch_dir, 0, -1)
 
     # --- fetched twice (a crash between 250 and the deletion, simulated: keeper's state lost) -----
     before = cli_json("stats")["verdicts"]
