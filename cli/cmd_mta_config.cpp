@@ -67,7 +67,11 @@ config::PostfixFacts read_postfix(const std::string& dir, const std::string& sub
         facts.postconf_available = false;
         return facts;
     }
-    for (const char* name : {"transport_maps", "relay_domains", "smtpd_milters", "non_smtpd_milters", "mydestination"})
+    for (const char* name : {"transport_maps", "relay_domains", "smtpd_milters", "non_smtpd_milters", "mydestination",
+                             // queues' own outgoing servers (section 5)
+                             "sender_dependent_relayhost_maps", "sender_dependent_default_transport_maps",
+                             "smtp_sasl_password_maps", "smtp_tls_policy_maps", "smtp_tls_CAfile", "smtp_tls_CApath",
+                             "recipient_delimiter", "config_directory", "default_database_type"})
         if (auto v = postconf({"-h", name})) facts.main[name] = *v;
     for (const std::string& service : std::vector<std::string>{"lmtp/unix", "smtp/inet", submission + "/inet", "pickup/unix"})
         if (auto v = postconf({"-Fh", service + "/chroot"}); v && !v->empty()) facts.chroot[service] = *v;

@@ -69,6 +69,8 @@ private:
     void read_queue_mailboxes(const toml::table& t, Queue& q);
     void read_mailbox_credentials(TableReader& r, FetchedMailbox& m);
     void read_queue_outgoing(const toml::table& t, Queue& q);
+    // In finish(): queues sharing a sender_address share [queues.outgoing] (see there).
+    void check_outgoing_senders();
     std::string secret_path(TableReader& r, std::string_view key, bool required);
     std::string server_at(TableReader& r);
     // The actions of a rule (set_*, add_tags, assign, refuse, discard).

@@ -1,4 +1,5 @@
-// mta_snippets.cpp - Postfix postconf commands and sendmail .mc lines for the current config.
+// mta_snippets.cpp - Postfix postconf commands and sendmail .mc lines for the current config
+// (section 5 of the Postfix script, queues' own outgoing servers: postfix_outgoing.cpp).
 #include "config/mta_snippets.hpp"
 
 #include <algorithm>
@@ -6,21 +7,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "config/postfix_script.hpp"
 #include "core/base/address.hpp"
 #include "core/base/socket_address.hpp"
 
 namespace deskgate::config {
 namespace {
 
-// One shell word in single quotes.
-std::string quoted(std::string_view s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
+std::string quoted(std::string_view s) { return shell_quoted(s); }
 
 // The configured socket a Postfix or sendmail client should use. The config loader has
 // validated both spellings; the defaults stand in should it ever not have.
@@ -51,6 +45,15 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 }
 
 }  // namespace
+
+std::string shell_quoted(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
 
 std::vector<std::string> split_postfix_list(const std::string& value) {
     std::vector<std::string> out;
@@ -97,23 +100,6 @@ std::string postfix_milter_endpoint(const Config& config) {
 }
 
 namespace {
-
-// The script being written: comment lines and `postconf` commands, and what main.cf holds now.
-struct PostfixScript {
-    const PostfixFacts& facts;
-    std::string postconf;  // "postconf", or "postconf -c 'DIR'"
-    std::string out;
-
-    void line(const std::string& text) { out += text + "\n"; }
-    void set_main(const std::string& name, const std::string& value) {
-        line(fmt::format("{} -e {}", postconf, quoted(name + " = " + value)));
-    }
-    // The current main.cf value of `name` ("" when unset).
-    std::string current(const std::string& name) const {
-        auto it = facts.main.find(name);
-        return it == facts.main.end() ? std::string() : it->second;
-    }
-};
 
 void write_preamble(PostfixScript& s, const std::string& config_file, const std::vector<std::string>& domains) {
     s.line(fmt::format("# deskgate: Postfix settings for {} ({} helpdesk domain{}: {}).", config_file, domains.size(),
@@ -244,6 +230,7 @@ std::string postfix_config_script(const Config& config, const std::string& confi
     write_milter(s, postfix_milter_endpoint(config));
     write_outbound_services(s, sub, milter_unix);
     write_unchroot(s, sub, lmtp_unix, milter_unix);
+    write_outgoing_relays(s, config);
     s.line("");
     s.line(facts.config_dir.empty() ? "postfix reload" : "postfix -c " + quoted(facts.config_dir) + " reload");
     return s.out;

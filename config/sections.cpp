@@ -170,6 +170,7 @@ void Loader::finish() {
     if (config_.queues.empty() && have_global_)
         diag_.error(SourcePos{config_.files.empty() ? "" : config_.files.front(), 1, 1},
                     "no [[queues]] defined: deskgate needs at least one queue");
+    check_outgoing_senders();
     config_.build_indexes();
 }
 

@@ -167,4 +167,43 @@ void Loader::read_queue_outgoing(const toml::table& t, Queue& q) {
     q.outgoing = std::move(o);
 }
 
+namespace {
+
+bool same_outgoing(const Outgoing& a, const Outgoing& b) {
+    return a.server == b.server && a.port == b.port && a.tls == b.tls && a.user == b.user &&
+           a.password_file == b.password_file && a.verify_certificate == b.verify_certificate;
+}
+
+}  // namespace
+
+// Postfix chooses a queue's outgoing server and login by the envelope sender, which is the
+// queue's sender_address (core/policy/return_path.hpp), and its TLS policy by server and port:
+// queues that share a sender_address must share [queues.outgoing] (or all have none), and one
+// server and port is verified or not for every queue that uses it.
+void Loader::check_outgoing_senders() {
+    const std::vector<Queue>& queues = config_.queues;
+    for (std::size_t i = 0; i < queues.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            const Queue& a = queues[j];
+            const Queue& b = queues[i];
+            if (!a.outgoing && !b.outgoing) continue;
+            const SourcePos& where = b.outgoing ? b.outgoing->where : b.where;
+            if (a.sender_address == b.sender_address &&
+                (!a.outgoing || !b.outgoing || !same_outgoing(*a.outgoing, *b.outgoing))) {
+                diag_.error(where, fmt::format("queues {} and {} both send as {} but with different [queues.outgoing]: "
+                                               "Postfix chooses the outgoing server and login by the sender address, "
+                                               "so give them the same [queues.outgoing] (or none) or different "
+                                               "sender_address", a.number, b.number, b.sender_address));
+                continue;
+            }
+            if (a.outgoing && b.outgoing && a.outgoing->server == b.outgoing->server &&
+                a.outgoing->port == b.outgoing->port &&
+                a.outgoing->verify_certificate != b.outgoing->verify_certificate)
+                diag_.error(where, fmt::format("queues {} and {} use {}:{} with different verify_certificate: Postfix "
+                                               "has one TLS policy per server and port", a.number, b.number,
+                                               b.outgoing->server, b.outgoing->port));
+        }
+    }
+}
+
 }  // namespace deskgate::config

@@ -314,6 +314,11 @@ sfsistat outbound_eom(SMFICTX* ctx, Connection* c) {
         std::string r = "<" + plan->journal_recipient + ">";
         smfi_addrcpt(ctx, r.data());
     }
+    if (!plan->envelope_sender.empty()) {
+        std::string from = "<" + plan->envelope_sender + ">";
+        if (smfi_chgfrom(ctx, from.data(), nullptr) != MI_SUCCESS)
+            log_warning("{}: outbound: the MTA did not take the envelope sender {}", id, from);
+    }
     log_info("{}: outbound: from={}, ticket={}, customer={}: {}{}", id, c->sender,
              plan->ticket ? to_string(*plan->ticket) : "-", plan->customer_id.empty() ? "-" : plan->customer_id,
              plan->explanation, plan->journal_recipient.empty() ? "" : ", journaled to " + plan->journal_recipient);
@@ -436,7 +441,8 @@ int main(int argc, char** argv) {
     smfiDesc desc{};
     desc.xxfi_name = const_cast<char*>("deskgate");
     desc.xxfi_version = SMFI_VERSION;
-    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT;  // outbound mode rewrites and journals
+    // outbound mode rewrites and journals, and sets a queue's own envelope sender ([queues.outgoing])
+    desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_ADDRCPT | SMFIF_CHGFROM;
     desc.xxfi_connect = on_connect;
     desc.xxfi_envfrom = on_envfrom;
     desc.xxfi_envrcpt = on_envrcpt;

@@ -19,6 +19,7 @@
 #include "core/policy/admission.hpp"
 #include "core/policy/fetched_recipient.hpp"
 #include "core/policy/lifecycle.hpp"
+#include "core/policy/return_path.hpp"
 
 namespace deskgate {
 
@@ -38,8 +39,9 @@ std::uint64_t Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Que
     item.created = now;
     item.next_attempt = now;
     txn.add_outbox(item);
-    if (const std::string verp = verp_sender(item.id); !verp.empty()) {
-        item.sender = verp;
+    // The VERP token needs the item's id: the return path is set once the item has one.
+    if (std::string sender = return_path(config_, queue, item.id); sender != item.sender) {
+        item.sender = std::move(sender);
         txn.update_outbox(item);
     }
     // Every kind counts against the per-recipient limit (notifications against their own).
@@ -82,10 +84,7 @@ std::optional<std::string> Engine::close(WriteTxn& txn, TicketKey key, std::int6
 }
 
 std::string Engine::verp_sender(std::uint64_t id) const {
-    const std::string& base = config_.global.bounce_address;
-    const auto at = base.find('@');
-    if (base.empty() || at == std::string::npos || config_.global.secret.empty()) return {};
-    return plus_address(base, make_bounce_token(config_.global.secret, id));
+    return verp_address(config_, config_.global.bounce_address, id);
 }
 
 namespace {

@@ -61,7 +61,9 @@ public:
     std::optional<std::string> close(WriteTxn& txn, TicketKey ticket, std::int64_t now,
                                      const Actor& by = admin_actor()) const;
 
-    // The VERP return path for outbox item `id` ("" when no bounce_address is configured).
+    // The VERP return path on the global bounce_address for outbox item `id` ("" when no
+    // bounce_address is configured). Mail of a queue with [queues.outgoing] uses its own
+    // sender_address instead (core/policy/return_path.hpp).
     std::string verp_sender(std::uint64_t id) const;
 
     // Tells the staff the queue names (notification_recipients) of `event` in `ticket`, each one
@@ -73,7 +75,7 @@ public:
                                           const TicketEntry* entry, std::string_view raw, std::string_view exclude,
                                           std::int64_t now, const std::string& headline = {}) const;
 
-    // Puts a generated mail into the outbox (VERP sender when configured) and counts it for the
+    // Puts a generated mail into the outbox (its return path: core/policy/return_path.hpp) and counts it for the
     // per-recipient limit under `limit_key` ("" = the recipient's own address). `ticket` may be
     // null (a welcome mail). Returns the raw bytes' id.
     std::uint64_t queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,

@@ -130,9 +130,15 @@ std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTag
         plan.from = format_mailbox(display, queue->sender_address);
         plan.reply_to = plan.ticket ? plus_address(queue->reply_to, make_reply_token(config.global.secret, *plan.ticket))
                                     : queue->reply_to;
-        plan.explanation = fmt::format("{}{}: From {} via queue {}", customer ? "customer " + customer->id : "no customer",
+        if (queue->outgoing && normalize_address(envelope_sender) != queue->sender_address)
+            plan.envelope_sender = queue->sender_address;
+        plan.explanation = fmt::format("{}{}: From {} via queue {}{}", customer ? "customer " + customer->id : "no customer",
                                        plan.ticket ? ", ticket " + to_string(*plan.ticket) : "", queue->sender_address,
-                                       queue->number);
+                                       queue->number,
+                                       queue->outgoing ? fmt::format(", envelope sender {} (through {}:{} as {})",
+                                                                     queue->sender_address, queue->outgoing->server,
+                                                                     queue->outgoing->port, queue->outgoing->user)
+                                                       : "");
     } else {
         return std::nullopt;  // an enabled customer but no queue to speak for: leave it alone
     }
@@ -148,8 +154,12 @@ std::optional<OutboundPlan> plan_outbound(const Config& config, const SubjectTag
         plan.message_id = fmt::format("<deskgate.{}@{}>", headers.message_id.substr(0, 32), config.global.hostname);
     }
     if (plan.ticket && plan.customer_enabled && !config.global.journal_address.empty() && !config.global.secret.empty()) {
-        plan.control = signed_control_headers(
-            config.global.secret, {{"X-Deskgate-Ticket", to_string(*plan.ticket)}, {"X-Deskgate-Direction", "outbound"}});
+        std::vector<HeaderField> control{{"X-Deskgate-Ticket", to_string(*plan.ticket)},
+                                         {"X-Deskgate-Direction", "outbound"}};
+        // The journal copy shares the new envelope sender: it names the staff member instead
+        // (by alias, so the customer's copy shows no staff address).
+        if (!plan.envelope_sender.empty()) control.push_back({"X-Deskgate-Staff", staff->alias});
+        plan.control = signed_control_headers(config.global.secret, std::move(control));
         std::string id = plan.message_id.empty() ? headers.message_id
                                                  : plan.message_id.substr(1, plan.message_id.size() - 2);
         plan.journal_recipient =

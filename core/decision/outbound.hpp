@@ -13,6 +13,10 @@
 // part ("jana" or "jana@example.com" for jana@example.com). Mail without a login (sendmail(1),
 // non_smtpd_milters, a submission port without SASL) is judged by its From alone. Anything else
 // - an unknown or unparseable From, a login of somebody else - is left unchanged (fail closed).
+//
+// A reply sent as a queue with [queues.outgoing] also gets the queue's sender_address as its
+// envelope sender (it keeps the staff member's otherwise): the queue's server lets only the
+// queue's login send it, and Postfix chooses that server by the envelope sender.
 #pragma once
 
 #include <functional>
@@ -43,6 +47,10 @@ struct OutboundPlan {
     std::string message_id;               // Message-ID to add ("" = it has one)
     std::vector<HeaderField> control;     // X-Deskgate-* headers to add (existing ones are removed)
     std::string journal_recipient;        // extra recipient ("" = none)
+    // New envelope sender ("" = leave): the queue's sender_address when the mail speaks for a
+    // queue with [queues.outgoing], so that Postfix's sender-dependent tables send it through
+    // the queue's own server with its login (`deskgate postfix-config`).
+    std::string envelope_sender;
     std::string explanation;
 };
 

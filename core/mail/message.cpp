@@ -18,6 +18,7 @@
 
 #include "core/base/address.hpp"
 #include "core/mail/html_text.hpp"
+#include "core/mail/mime_bounds.hpp"
 #include "core/mail/text_decode.hpp"
 
 namespace deskgate {
@@ -27,6 +28,7 @@ namespace {
 constexpr std::size_t kMaxTextBody = 4u << 20;
 // More defects than this say nothing new (a mail with 10,000 broken parts).
 constexpr std::size_t kMaxDefects = 100;
+constexpr std::size_t kMaxDeliveryStatus = 64u << 10;
 
 struct GObjectUnref {
     void operator()(gpointer p) const {
@@ -238,6 +240,10 @@ struct Walk {
             std::string id = embedded_message_id(content);
             if (!id.empty()) out.embedded_message_ids.push_back(std::move(id));
         }
+        if (type && out.delivery_status.empty() &&
+            (g_mime_content_type_is_type(type, "message", "delivery-status") ||
+             g_mime_content_type_is_type(type, "message", "global-delivery-status")))
+            out.delivery_status = valid_utf8(std::string_view(content).substr(0, kMaxDeliveryStatus));
         if (!attached && (is_plain || is_html)) {
             body_text(content, g_mime_object_get_content_type_parameter(object, "charset"), is_plain);
             return;
@@ -476,7 +482,14 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
 
     Collector collector{&m.defects};
     const ParserOptions options = parser_options(collector);  // declared before the message: outlives it
-    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+    // GMime's parameter scan is quadratic: fields with too many parameters are cut first (a
+    // copy only then); the digest above and the stored raw message stay the original bytes.
+    const std::optional<std::string> bounded = bound_mime_parameters(raw);
+    if (bounded)
+        m.defects.push_back(fmt::format("a Content-Type or Content-Disposition with more than {} parameters cut",
+                                        kMaxMimeParameters));
+    const std::string_view parsed = bounded ? std::string_view(*bounded) : raw;
+    GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(parsed.data(), parsed.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
     GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
@@ -491,7 +504,7 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
         read_addressing(message.get(), m, repaired);
         read_header_fields(object, body, m, repaired);
         read_thread_and_list_fields(options.get(), object, m);
-        read_body(raw, body, m, capture);
+        read_body(parsed, body, m, capture);
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
     }
     limit_text_body(m);

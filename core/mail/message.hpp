@@ -49,6 +49,7 @@ struct ParsedMessage {
     bool body_from_html = false;
     std::vector<Attachment> attachments;
     std::vector<std::string> embedded_message_ids;  // of returned messages (message/rfc822, text/rfc822-headers)
+    std::string delivery_status;       // the first message/delivery-status part (RFC 3464), at most 64 KB
     std::vector<std::string> defects;  // human-readable, one per problem found
     std::string body_digest;           // hex SHA-256 of the raw bytes after the header block
     std::uint64_t raw_size = 0;

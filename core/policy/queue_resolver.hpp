@@ -1,5 +1,7 @@
 // queue_resolver.hpp - recipient address -> queue: system address, forwarding addresses,
-// comment address, plus-addressing (queue+anything@) and signed reply tokens (queue+t10-42-sig@).
+// comment address, plus-addressing (queue+anything@), signed reply tokens (queue+t10-42-sig@),
+// and bounce tokens on the return path of a queue with [queues.outgoing] (support+b7-sig@, role
+// Bounce; core/policy/return_path.hpp).
 #pragma once
 
 #include <cstddef>

@@ -96,7 +96,7 @@ def final(replies):
 
 
 def modifications(replies):
-    """Header changes and added recipients at end of message, decoded."""
+    """Header changes, added recipients and a changed envelope sender at end of message, decoded."""
     out = []
     for r, d in replies[:-1]:
         if r == b"h":
@@ -108,4 +108,6 @@ def modifications(replies):
             out.append(("change", name.decode(), index, value.decode()))
         elif r == b"+":
             out.append(("addrcpt", d.rstrip(b"\0").decode()))
+        elif r == b"e":  # SMFIR_CHGFROM: the new envelope sender (then optional ESMTP arguments)
+            out.append(("chgfrom", d.split(b"\0")[0].decode()))
     return out

@@ -2,7 +2,8 @@
 # deskgate-milter at the milter protocol level (the way sendmail and Postfix talk to it),
 # without an MTA: header edge cases (folded and encoded From, several From headers, missing
 # Subject, header injection attempts, forged control headers), inbound refusals with exact
-# replies, outbound rewriting, and 200 concurrent connections.
+# replies, outbound rewriting (and the envelope sender of a queue with its own outgoing
+# server), and 200 concurrent connections.
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_SOURCE_DIR:?}"
 export PYTHONPATH="$DESKGATE_SOURCE_DIR/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
@@ -14,6 +15,16 @@ from mta import wait_for
 bindir, src = sys.argv[1:3]
 base = tempfile.mkdtemp(prefix="deskgate-milter-protocol-")
 config = os.path.join(src, "config/examples/deskgate.toml")
+# the same, with queue 10 sending through its own server ([queues.outgoing])
+cfg = os.path.join(base, "cfg")
+shutil.copytree(os.path.join(src, "config/examples"), cfg)
+with open(os.path.join(cfg, "q10.pass"), "w") as f:
+    f.write("pw\n")
+os.chmod(os.path.join(cfg, "q10.pass"), 0o600)
+outgoing_config = os.path.join(cfg, "deskgate.toml")
+text = open(outgoing_config).read().replace("\n[[queues]]\nnumber = 20\n", '\n[queues.outgoing]\nserver = "smtp.provider.example"\n'
+                                            'user = "login10"\npassword_file = "q10.pass"\n\n[[queues]]\nnumber = 20\n')
+open(outgoing_config, "w").write(text)
 failures = []
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
@@ -22,12 +33,14 @@ def check(cond, what):
 procs = {}
 log = open(os.path.join(base, "milter.log"), "w")
 try:
-    for mode in ("inbound", "outbound"):
-        sock = os.path.join(base, f"{mode}.sock")
-        procs[mode] = subprocess.Popen([os.path.join(bindir, "deskgate-milter"), "--config", config, "--socket", "unix:" + sock,
+    for name, mode, c in (("inbound", "inbound", config), ("outbound", "outbound", config),
+                          ("outgoing", "outbound", outgoing_config)):
+        sock = os.path.join(base, f"{name}.sock")
+        procs[name] = subprocess.Popen([os.path.join(bindir, "deskgate-milter"), "--config", c, "--socket", "unix:" + sock,
                                         "--mode", mode, "--foreground"], stdout=log, stderr=log)
-        wait_for(lambda: os.path.exists(sock), 20, f"{mode} milter")
+        wait_for(lambda: os.path.exists(sock), 20, f"{name} milter")
     inbound, outbound = os.path.join(base, "inbound.sock"), os.path.join(base, "outbound.sock")
+    outgoing = os.path.join(base, "outgoing.sock")
 
     def transaction(path, sender, rcpts, headers, body=b"hello\r\n", macros=None):
         s = Session(path, macros)
@@ -84,8 +97,16 @@ try:
     check(any(m[0] == "addrcpt" and m[1].startswith("<journal+j") for m in mods), f"journal recipient added: {mods}")
     check(all("\r" not in str(m) and "\n" not in str(m) for m in mods), "no CR/LF in any header value we set")
     check(eom == ("continue", ""), f"outbound mail continues: {eom}")
+    check(not any(m[0] == "chgfrom" for m in mods), "the envelope sender stays without [queues.outgoing]")
     rr, eom, mods = transaction(outbound, "jana@example.com", ["friend@elsewhere.example"], [("From", "jana@example.com"), ("Subject", "lunch")])
     check(mods == [], f"outbound mail to no customer and no ticket is untouched: {mods}")
+    # a queue with its own outgoing server: the reply takes the queue's envelope sender
+    rr, eom, mods = transaction(outgoing, "jana@example.com", ["alice@acme.example"],
+                                [("From", "Jana <jana@example.com>"), ("Subject", "Re: x [Support#10-3]")])
+    check([m for m in mods if m[0] == "chgfrom"] == [("chgfrom", "<support@helpdesk.example.com>")],
+          f"[queues.outgoing]: the envelope sender becomes the queue's sender_address: {mods}")
+    check(any(m[0] == "add" and m[1] == "X-Deskgate-Staff" and m[2] == "jana" for m in mods),
+          "the journal copy names the staff member by alias")
 
     # 200 concurrent connections
     results, lock = [], threading.Lock()

@@ -1,7 +1,8 @@
 # mta.py - throw-away mail infrastructure for integration tests and benchmarks: a private
 # Postfix instance on loopback (own config dir in a temp dir), smtp-sink catching everything
-# that would leave the machine, and deskgate-lmtpd. Everything is stopped by close() (use the
-# classes as context managers). Notes on the pitfalls: ../shared/design/TESTING-WITH-POSTFIX.md.
+# that would leave the machine, deskgate-lmtpd, a Dovecot serving only SASL logins to a Postfix
+# smtpd, and a self-signed certificate. Everything is stopped by close() (use the classes as
+# context managers). Notes on the pitfalls: ../shared/design/TESTING-WITH-POSTFIX.md.
 import json
 import os
 import shutil
@@ -208,6 +209,75 @@ class Lmtpd:
         return self.proc.returncode
 
 
+def self_signed_cert(directory, name):
+    """A throw-away key and self-signed certificate for `name`: (cert_path, key_path)."""
+    cert, key = os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + name,
+                    "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=60)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+class DovecotAuth:
+    """Dovecot with no mail protocols, only its auth service: a passwd-file of `users` ({login:
+    password}) and an auth socket at base/auth-postfix (mode 0666) for smtpd_sasl_type = dovecot.
+    Own config (dovecot -c), base_dir and logs under base."""
+
+    def __init__(self, base, users):
+        os.makedirs(base, exist_ok=True)
+        os.chmod(base, 0o755)
+        self.base = base
+        self.socket = os.path.join(base, "auth-postfix")
+        self.conf = os.path.join(base, "dovecot.conf")
+        with open(os.path.join(base, "users"), "w") as f:
+            for login, password in users.items():
+                f.write(f"{login}:{{PLAIN}}{password}\n")
+        os.chmod(os.path.join(base, "users"), 0o644)
+        with open(self.conf, "w") as f:
+            f.write(f"""base_dir = {base}/run
+state_dir = {base}/state
+log_path = {base}/dovecot.log
+protocols =
+ssl = no
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {base}/users
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}}
+service auth {{
+  unix_listener {self.socket} {{
+    mode = 0666
+  }}
+}}
+""")
+        # the daemon keeps its standard streams: a file, not a pipe we would wait on
+        with open(os.path.join(base, "start.log"), "w") as out:
+            r = subprocess.run(["dovecot", "-c", self.conf], stdout=out, stderr=out, timeout=30)
+        if r.returncode != 0:
+            raise RuntimeError(f"dovecot failed: {open(os.path.join(base, 'start.log')).read()}")
+        wait_for(lambda: os.path.exists(self.socket), 20, "dovecot's auth socket")
+
+    def log(self):
+        try:
+            with open(os.path.join(self.base, "dovecot.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        subprocess.run(["doveadm", "-c", self.conf, "stop"], capture_output=True, timeout=30)
+        pid_file = os.path.join(self.base, "run", "master.pid")
+        try:
+            wait_for(lambda: not os.path.exists(pid_file), 10, "dovecot to stop")
+        except TimeoutError:
+            with open(pid_file) as f:
+                os.kill(int(f.read().strip()), signal.SIGKILL)
+
+
 class Dovecot:
     """A Dovecot instance on 127.0.0.1 (its own config file, base_dir, state and maildirs under
     base; run as root, mail owned by user `mail`): `ssl = required` with a self-signed
@@ -225,11 +295,7 @@ class Dovecot:
             os.makedirs(os.path.join(base, d))
         os.chmod(base, 0o755)
         shutil.chown(os.path.join(base, "mail"), "mail", "mail")
-        self.cert = os.path.join(base, "cert.pem")
-        key = os.path.join(base, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                        "-nodes", "-keyout", key, "-out", self.cert, "-days", "2", "-subj", "/CN=localhost"],
-                       check=True, capture_output=True, timeout=30)
+        self.cert, key = self_signed_cert(base, "localhost")
         with open(os.path.join(base, "users"), "w") as f:
             for name, password in users.items():
                 f.write(f"{name}:{{PLAIN}}{password}::::::\n")

@@ -434,6 +434,36 @@ password_file = "missing.pass"
     CHECK(e[5].starts_with("29:17: 'password_file': cannot use " + (f.dir.path() / "missing.pass").string()));
 }
 
+TEST_CASE("queues sharing a sender_address share [queues.outgoing]; one TLS policy per server and port") {
+    Fixture f;
+    write_file(f.dir.path() / "a.pass", "s3cret\n");
+    std::filesystem::permissions(f.dir.path() / "a.pass", std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write);
+    const std::string outgoing = "[queues.outgoing]\nserver = \"smtp.example.net\"\nuser = \"help\"\npassword_file = \"a.pass\"\n";
+    const std::string second = "\n[[queues]]\nnumber = 20\nname = \"B\"\naddress = \"billing@helpdesk.example.com\"\n";
+    // the same sender with the same server: fine
+    const std::string shared = std::string(kGlobal) + std::string(kQueue) + outgoing + second +
+                               "sender_address = \"support@helpdesk.example.com\"\n" + outgoing;
+    CHECK(f.errors(shared).empty());
+    // the same sender, only one of them with a server: refused
+    auto e = f.errors(std::string(kGlobal) + std::string(kQueue) + outgoing + second +
+                      "sender_address = \"support@helpdesk.example.com\"\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].find("queues 10 and 20 both send as support@helpdesk.example.com but with different "
+                    "[queues.outgoing]") != std::string::npos);
+    // the same sender, another login: refused
+    std::string other = shared;
+    other.replace(other.rfind("\"help\""), 6, "\"billing\"");
+    e = f.errors(other);
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].find("both send as support@helpdesk.example.com") != std::string::npos);
+    // different senders through one server, verified for one queue and not for the other: refused
+    e = f.errors(std::string(kGlobal) + std::string(kQueue) + outgoing + second + outgoing +
+                 "verify_certificate = false\n");
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].find("queues 10 and 20 use smtp.example.net:587 with different verify_certificate") != std::string::npos);
+}
+
 TEST_CASE("a mailbox's user and folder never hold a line break (they go into the fetchers' files)") {
     Fixture f;
     write_file(f.dir.path() / "imap.pass", "s3cret\n");

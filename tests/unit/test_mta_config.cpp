@@ -164,3 +164,134 @@ TEST_CASE("sendmail .mc lines") {
     CHECK(contains(s, "A=TCP $h 2424\n"));
     CHECK(contains(s, "helpdesk.example.com\tdeskgate:[127.0.0.1]\n"));
 }
+
+namespace {
+
+// The example with queue 10 sending through a STARTTLS server (certificate verified) and queue
+// 20 through an implicit-TLS one (not verified); queue 30 goes the ordinary way.
+Config with_outgoing() {
+    Config c = example();
+    Outgoing a;
+    a.server = "smtp.provider.example";
+    a.user = "login10@provider.example";
+    a.password_file = "/etc/deskgate/q10 pass";
+    c.queues[0].outgoing = a;
+    Outgoing b;
+    b.server = "mail.other.example";
+    b.port = 465;
+    b.tls = Outgoing::Tls::Implicit;
+    b.user = "login20";
+    b.password_file = "/etc/deskgate/q20.pass";
+    b.verify_certificate = false;
+    c.queues[1].outgoing = b;
+    return c;
+}
+
+// The lines of the map file the script writes with a heredoc into `path`.
+std::string map_lines(const std::string& script, const std::string& path) {
+    const std::string start = "cat > '" + path + "' <<'DESKGATE_MAP'\n";
+    const auto at = script.find(start);
+    if (at == std::string::npos) return "";
+    const auto from = at + start.size();
+    return script.substr(from, script.find("DESKGATE_MAP\n", from) - from);
+}
+
+}  // namespace
+
+TEST_CASE("queues with their own outgoing server: sender-dependent maps, logins, TLS policy, wrapper mode") {
+    const Config c = with_outgoing();
+    PostfixFacts facts;
+    facts.main = {{"config_directory", "/etc/postfix"}, {"default_database_type", "hash"}};
+    const std::string s = postfix_config_script(c, "t.toml", facts);
+    MESSAGE(s);
+    CHECK(map_lines(s, "/etc/postfix/deskgate_sender_relay") ==
+          "support@helpdesk.example.com [smtp.provider.example]:587\n"
+          "billing@helpdesk.example.com [mail.other.example]:465\n");
+    CHECK(map_lines(s, "/etc/postfix/deskgate_sender_transport") == "billing@helpdesk.example.com deskgate-smtps\n");
+    CHECK(map_lines(s, "/etc/postfix/deskgate_tls_policy") ==
+          "[smtp.provider.example]:587 secure\n[mail.other.example]:465 encrypt\n");
+    CHECK(contains(s, "postmap 'hash:/etc/postfix/deskgate_sender_relay'\n"));
+    CHECK(contains(s, "postmap 'hash:/etc/postfix/deskgate_tls_policy'\n"));
+    // the password map: emptied and root's alone before anything goes in, passwords read when it runs
+    CHECK(contains(s, "  set -e; umask 077\n  f='/etc/postfix/deskgate_sasl_passwd'; : > \"$f\"; chown root:root \"$f\"; "
+                      "chmod 600 \"$f\"\n"));
+    CHECK(contains(s, "  pw=$(head -n 1 '/etc/deskgate/q10 pass') && test -n \"$pw\" || "));
+    CHECK(contains(s, "  printf '%s %s:%s\\n' 'support@helpdesk.example.com' 'login10@provider.example' \"$pw\" >> \"$f\"\n"));
+    CHECK(contains(s, "  printf '%s %s:%s\\n' 'billing@helpdesk.example.com' 'login20' \"$pw\" >> \"$f\"\n"));
+    CHECK(contains(s, "  postmap 'hash:/etc/postfix/deskgate_sasl_passwd'\n"));
+    CHECK(contains(s, "chmod 600 \"$db\""));
+    CHECK(set_value(s, "sender_dependent_relayhost_maps") == "hash:/etc/postfix/deskgate_sender_relay");
+    CHECK(set_value(s, "sender_dependent_default_transport_maps") == "hash:/etc/postfix/deskgate_sender_transport");
+    CHECK(set_value(s, "smtp_sasl_password_maps") == "hash:/etc/postfix/deskgate_sasl_passwd");
+    CHECK(set_value(s, "smtp_tls_policy_maps") == "hash:/etc/postfix/deskgate_tls_policy");
+    CHECK(set_value(s, "smtp_sasl_auth_enable") == "yes");
+    CHECK(set_value(s, "smtp_sender_dependent_authentication") == "yes");
+    CHECK(set_value(s, "smtp_sasl_tls_security_options") == "noanonymous");
+    CHECK(set_value(s, "smtp_tls_CAfile") == "/etc/ssl/certs/ca-certificates.crt");  // one queue verifies
+    CHECK(set_value(s, "recipient_delimiter") == "+");  // bounce_address: VERP senders need it
+    CHECK(contains(s, "postconf -M 'deskgate-smtps/unix=deskgate-smtps unix - - n - - smtp'\n"));
+    CHECK(contains(s, "postconf -P 'deskgate-smtps/unix/smtp_tls_wrappermode=yes'\n"));
+    CHECK(contains(s, "postconf -P 'deskgate-smtps/unix/smtp_tls_security_level=encrypt'\n"));
+    CHECK(contains(s, "#    queue 10: support@helpdesk.example.com -> [smtp.provider.example]:587 (STARTTLS, "
+                      "certificate verified), login login10@provider.example\n"));
+    CHECK(contains(s, "#    queue 20: billing@helpdesk.example.com -> [mail.other.example]:465 (TLS wrapper mode, "
+                      "certificate NOT verified), login login20\n"));
+    CHECK(contains(s, "must let each login send as its queue's sender_address"));
+    CHECK_FALSE(contains(s, "archive@helpdesk.example.com"));  // queue 30 goes the ordinary way
+    // the maps are written before main.cf names them
+    CHECK(s.find("DESKGATE_MAP") < s.find("sender_dependent_relayhost_maps = "));
+}
+
+TEST_CASE("outgoing servers: the admin's maps kept, a second run changes nothing, the CA and delimiter left") {
+    const Config c = with_outgoing();
+    PostfixFacts facts;
+    facts.config_dir = "/srv/pf/etc";
+    facts.main = {{"config_directory", "/srv/pf/etc"},
+                  {"default_database_type", "lmdb"},
+                  {"smtp_sasl_password_maps", "hash:/etc/postfix/sasl_passwd"},
+                  {"smtp_tls_policy_maps", "hash:/etc/postfix/tls_policy"},
+                  {"smtp_tls_CApath", "/etc/ssl/certs"},
+                  {"recipient_delimiter", "-"}};
+    const std::string s = postfix_config_script(c, "t.toml", facts);
+    CHECK(contains(s, "postmap -c '/srv/pf/etc' 'lmdb:/srv/pf/etc/deskgate_sender_relay'\n"));
+    CHECK(set_value(s, "smtp_sasl_password_maps") == "lmdb:/srv/pf/etc/deskgate_sasl_passwd, hash:/etc/postfix/sasl_passwd");
+    CHECK(set_value(s, "smtp_tls_policy_maps") == "lmdb:/srv/pf/etc/deskgate_tls_policy, hash:/etc/postfix/tls_policy");
+    CHECK(set_value(s, "smtp_tls_CAfile") == "");  // the admin's CApath serves
+    CHECK(set_value(s, "recipient_delimiter") == "-+");
+
+    PostfixFacts after = facts;
+    for (const char* p : {"sender_dependent_relayhost_maps", "sender_dependent_default_transport_maps",
+                          "smtp_sasl_password_maps", "smtp_tls_policy_maps", "recipient_delimiter"})
+        after.main[p] = set_value(s, p);
+    const std::string again = postfix_config_script(c, "t.toml", after);
+    for (const char* p : {"sender_dependent_relayhost_maps", "sender_dependent_default_transport_maps",
+                          "smtp_sasl_password_maps", "smtp_tls_policy_maps"})
+        CHECK(set_value(again, p) == after.main[p]);
+    CHECK(set_value(again, "recipient_delimiter") == "");
+    CHECK(contains(again, "recipient_delimiter already holds '+' (-+)"));
+
+    // no queue has a server any more: our maps are emptied, the parameters keep naming them
+    const std::string none = postfix_config_script(example(), "t.toml", after);
+    CHECK(contains(none, "No queue has one any more"));
+    CHECK(contains(none, ": > '/srv/pf/etc/deskgate_sender_relay'\n"));
+    CHECK_FALSE(contains(none, "printf"));
+    CHECK_FALSE(contains(none, "deskgate-smtps/unix="));
+    // and a Postfix that never had them hears nothing of it
+    CHECK_FALSE(contains(postfix_config_script(example(), "t.toml", facts), "# 5."));
+}
+
+TEST_CASE("outgoing servers without bounce_address: no delimiter needed; queues sharing a sender share a key") {
+    Config c = with_outgoing();
+    c.global.bounce_address.clear();
+    c.queues[2].sender_address = "support@helpdesk.example.com";
+    c.queues[2].outgoing = c.queues[0].outgoing;
+    c.queues[0].outgoing->server = "[2001:db8::25]";
+    c.queues[2].outgoing->server = "[2001:db8::25]";
+    const std::string s = postfix_config_script(c, "t.toml", PostfixFacts{});
+    CHECK(set_value(s, "recipient_delimiter") == "");
+    CHECK_FALSE(contains(s, "+b<id>"));
+    CHECK(map_lines(s, "/etc/postfix/deskgate_sender_relay") ==
+          "support@helpdesk.example.com [ipv6:2001:db8::25]:587\n"
+          "billing@helpdesk.example.com [mail.other.example]:465\n");
+    CHECK(contains(s, "#    queues 10, 30: support@helpdesk.example.com -> "));
+}

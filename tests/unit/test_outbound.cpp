@@ -284,3 +284,56 @@ TEST_CASE("plan_outbound reads the store for staff replies only, and threads by 
     CHECK(staff->journal_recipient ==
           "journal+" + make_journal_token(c.global.secret, {10, 1}, "r3@example.com") + "@helpdesk.example.com");
 }
+
+TEST_CASE("a queue with its own outgoing server: the reply gets the queue's envelope sender, the journal its author") {
+    Config c = example();
+    Outgoing out;
+    out.server = "smtp.provider.example";
+    out.user = "login10";
+    out.password_file = "/etc/deskgate/q10.pass";
+    c.queues[0].outgoing = out;
+    c.build_indexes();
+    const SubjectTagMatcher tags(c);
+    const std::string head = "From: Jana <jana@example.com>\r\nTo: alice@acme.example\r\n"
+                             "Subject: Re: x [Support#10-1]\r\nMessage-ID: <staff-2@example.com>\r\n";
+    auto plan = plan_outbound(c, tags, headers(head), "jana@example.com", {"alice@acme.example"});
+    REQUIRE(plan);
+    CHECK(plan->envelope_sender == "support@helpdesk.example.com");
+    CHECK(plan->explanation.find("envelope sender support@helpdesk.example.com (through smtp.provider.example:587 "
+                                 "as login10)") != std::string::npos);
+    REQUIRE(plan->control.size() == 4);
+    CHECK(plan->control[2].name == "X-Deskgate-Staff");
+    CHECK(plan->control[2].value == "jana");  // an alias: the customer's copy shows no staff address
+
+    // already the queue's sender (a helpdesk client sending as the queue): nothing to change
+    CHECK(plan_outbound(c, tags, headers(head), "support@helpdesk.example.com", {"alice@acme.example"}));
+    // billing (queue 20) has no outgoing server: the staff member's envelope sender stays
+    auto billing = plan_outbound(c, tags, headers("From: jana@example.com\r\nSubject: Re: y [Billing#20-1]\r\n"),
+                                 "jana@example.com", {"alice@acme.example"});
+    REQUIRE(billing);
+    CHECK(billing->envelope_sender.empty());
+    CHECK(billing->control.size() == 3);
+    // a customer not enabled: the global staff sender, the ordinary way
+    auto globex = plan_outbound(c, tags, headers("From: jana@example.com\r\nSubject: hello\r\n"), "jana@example.com",
+                                {"carol@globex.example"});
+    REQUIRE(globex);
+    CHECK(globex->envelope_sender.empty());
+
+    // the journal copy leaves with the queue's envelope sender; X-Deskgate-Staff names its author
+    TempDir dir;
+    Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
+    const Engine engine(c);
+    engine.deliver(store, {"alice@acme.example", {"support@helpdesk.example.com"}, ""},
+                   "From: alice@acme.example\r\nSubject: x\r\nMessage-ID: <a@acme.example>\r\n\r\nhi\r\n", 1000);
+    std::string raw = head;
+    for (const auto& h : plan->control) raw += h.name + ": " + h.value + "\r\n";
+    raw += "\r\nOn its way.\r\n";
+    auto ok = engine.deliver(store, {plan->envelope_sender, {plan->journal_recipient}, ""}, raw, 2000);
+    CHECK(ok.recipients[0].verdict == Verdict::Appended);
+    CHECK(ok.recipients[0].explanation.find("staff reply by jana@example.com journaled") != std::string::npos);
+    std::vector<TicketEntry> entries;
+    REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { entries = txn.entries({10, 1}); }));
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[1].direction == Direction::Outbound);
+    CHECK(entries[1].from_address == "jana@example.com");
+}

@@ -2,13 +2,24 @@
 // (bounces+b<id>-<sig>@), or carrying the Message-ID of one of our messages. It joins that
 // ticket, marks the recipient undeliverable there, and never opens a ticket or gets an answer.
 // Reports we cannot match go on as ordinary (automated) mail: stored, listed, not acknowledged.
+//
+// Mail of a queue with [queues.outgoing] leaves through the queue's own server with its login;
+// when that server refuses it (a login not allowed to send as the queue's sender_address: 550
+// 5.7.60 SendAsDenied, 553 5.7.1 ... not owned by user), Postfix reports it to the queue's
+// return path. Its explanation (the log line) then names the queue, the server and the login
+// with the server's words, and the recipient is not marked undeliverable: the server refused
+// the sender, not the address.
 #include <algorithm>
 
 #include <fmt/format.h>
 
+#include "core/base/address.hpp"
+#include "core/base/text.hpp"
 #include "core/compose/acknowledgement.hpp"
 #include "core/decision/deciders.hpp"
+#include "core/mail/delivery_status.hpp"
 #include "core/model/token.hpp"
+#include "core/policy/return_path.hpp"
 
 namespace deskgate {
 namespace {
@@ -18,6 +29,7 @@ struct Match {
     std::string failed;  // the address our mail bounced from, when the VERP token says
     std::string how;
     bool to_staff = false;  // a notification, notice or welcome to a staff member bounced
+    const Queue* outgoing = nullptr;  // the failed mail left through this queue's [queues.outgoing]
 };
 
 Match by_verp(const Context& ctx) {
@@ -31,6 +43,7 @@ Match by_verp(const Context& ctx) {
             m.failed = item->recipients.empty() ? "" : item->recipients.front();
             m.to_staff = item->kind == "notify" || item->kind == "staff-notice" || item->kind == "welcome";
             m.how = fmt::format("VERP token of outbox item {}", *id);
+            m.outgoing = outgoing_queue_of_sender(ctx.config, item->sender);
             break;
         }
     }
@@ -57,6 +70,37 @@ Match by_returned_message_id(const Context& ctx) {
     return m;
 }
 
+// The report's entry for the failed address (else its first failure, else its first entry).
+std::optional<DeliveryStatus> failure_of(const ParsedMessage& report, const std::string& failed) {
+    const std::vector<DeliveryStatus> all = parse_delivery_status(report.delivery_status);
+    for (const DeliveryStatus& d : all)
+        if (!failed.empty() && normalize_address(d.final_recipient) == failed) return d;
+    for (const DeliveryStatus& d : all)
+        if (d.action == "failed") return d;
+    if (!all.empty()) return all.front();
+    return std::nullopt;
+}
+
+// Whether the report names the queue's outgoing server as the one that refused.
+bool refused_by(const Outgoing& out, const std::optional<DeliveryStatus>& d) {
+    if (!d) return false;
+    std::string mta = lower(d->remote_mta);
+    if (mta.size() > 2 && mta.front() == '[' && mta.back() == ']') mta = mta.substr(1, mta.size() - 2);
+    std::string server = out.server;
+    if (server.size() > 2 && server.front() == '[' && server.back() == ']') server = server.substr(1, server.size() - 2);
+    return mta == server;
+}
+
+// "; queue 10 sends through smtp.example.com:587 as login x@y: refused by smtp.example.com: 550 ..."
+std::string outgoing_text(const Queue& q, const std::optional<DeliveryStatus>& d) {
+    const Outgoing& out = *q.outgoing;
+    std::string reason = "no delivery-status part in the report";
+    if (d) reason = !d->diagnostic.empty() ? d->diagnostic : "status " + (d->status.empty() ? "unknown" : d->status);
+    const std::string by = d && !d->remote_mta.empty() ? " by " + d->remote_mta : "";
+    return fmt::format("; queue {} sends through {}:{} as login {}: {}{}: {}", q.number, out.server, out.port, out.user,
+                       d && d->action != "failed" && !d->action.empty() ? d->action : "refused", by, reason);
+}
+
 }  // namespace
 
 std::optional<Outcome> decide_bounce(const Context& ctx) {
@@ -79,19 +123,32 @@ std::optional<Outcome> decide_bounce(const Context& ctx) {
     tp.queue = ctx.queue_index(*ticket);
     tp.new_status = ticket->status;
     tp.automated = true;
+    // Refused by the queue's own outgoing server: its login, not the address, is at fault.
+    const auto status = m.outgoing ? failure_of(ctx.message(), m.failed) : std::nullopt;
+    const bool sender_refused = m.outgoing && refused_by(*m.outgoing->outgoing, status);
+    const std::string outgoing = m.outgoing ? outgoing_text(*m.outgoing, status) : "";
     if (m.to_staff) {
         // The staff address, not the ticket: the customer is still reachable.
         tp.kind = TicketPlan::Kind::Note;
-        tp.mark_staff_undeliverable = m.failed;
         o.verdict = Verdict::Note;
-        tp.explanation = fmt::format("delivery failure report for a notification of ticket {} ({}): staff address {} "
-                                     "marked undeliverable for a day, the ticket is not", to_string(ticket->key), m.how, m.failed);
+        if (sender_refused) {
+            tp.explanation = fmt::format("delivery failure report for a notification of ticket {} ({}): staff address {} "
+                                         "not marked{}", to_string(ticket->key), m.how, m.failed, outgoing);
+        } else {
+            tp.mark_staff_undeliverable = m.failed;
+            tp.explanation = fmt::format("delivery failure report for a notification of ticket {} ({}): staff address {} "
+                                         "marked undeliverable for a day, the ticket is not{}", to_string(ticket->key),
+                                         m.how, m.failed, outgoing);
+        }
         o.why = tp.explanation;
         return o;
     }
-    tp.mark_undeliverable = m.failed;
-    tp.explanation = fmt::format("delivery failure report for ticket {} ({}){}", to_string(ticket->key), m.how,
-                                 m.failed.empty() ? "" : ", " + m.failed + " marked undeliverable");
+    if (!sender_refused) tp.mark_undeliverable = m.failed;
+    tp.explanation = fmt::format("delivery failure report for ticket {} ({}){}{}", to_string(ticket->key), m.how,
+                                 m.failed.empty()  ? ""
+                                 : sender_refused ? ", " + m.failed + " not marked undeliverable"
+                                                  : ", " + m.failed + " marked undeliverable",
+                                 outgoing);
     o.why = tp.explanation;
     return o;
 }

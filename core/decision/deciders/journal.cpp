@@ -1,6 +1,7 @@
 // journal.cpp - a journal copy of a staff reply (added by the outbound milter, signed): it goes
 // into the ticket its control headers name, as an outbound message. Unsigned ones lost their
 // control headers in gather_facts() and are refused here: nobody outside can forge staff replies.
+// The author is the envelope sender, or the staff member a signed X-Deskgate-Staff names.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -49,8 +50,12 @@ std::optional<Outcome> decide_journal(const Context& ctx) {
     tp.direction = Direction::Outbound;
     tp.new_status = q ? next_status(ticket->status, TicketEvent::OperatorReplied, *q).value_or(ticket->status)
                       : ticket->status;
-    // The milter rewrote From to the queue's address; the staff member is the envelope sender.
-    const std::string& staff = ctx.facts.envelope_sender.empty() ? ctx.facts.sender : ctx.facts.envelope_sender;
+    // The milter rewrote From to the queue's address; the staff member is the envelope sender,
+    // or, when the reply left with the queue's own envelope sender ([queues.outgoing]), the
+    // signed X-Deskgate-Staff header names them.
+    std::string staff = ctx.facts.envelope_sender.empty() ? ctx.facts.sender : ctx.facts.envelope_sender;
+    if (const auto alias = msg.header("X-Deskgate-Staff"))
+        if (const Staff* s = ctx.config.staff_named(*alias)) staff = s->address;
     tp.author = staff;
     tp.explanation = fmt::format("staff reply by {} journaled into ticket {}, status {}", staff,
                                  to_string(ticket->key), to_string(tp.new_status));
