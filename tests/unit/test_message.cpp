@@ -424,6 +424,8 @@ TEST_CASE("MIME: a Content-Type keeps its first parameters only, so GMime's para
     CHECK(std::find(m.defects.begin(), m.defects.end(),
                     "a Content-Type or Content-Disposition with more than 128 parameters cut") != m.defects.end());
     CHECK(m.raw_size == raw.size());
+}
+
 TEST_CASE("delivery status: per-recipient fields, types dropped, folded diagnostics, limits") {
     const ParsedMessage m = parse_data("bounce.eml");
     CHECK(m.delivery_status.starts_with("Reporting-MTA: dns; mx.example"));
