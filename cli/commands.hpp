@@ -70,6 +70,9 @@ int cmd_backup(const Args& args);
 int cmd_restore(const Args& args);
 int cmd_postfix_config(const Args& args);
 int cmd_sendmail_config(const Args& args);
+// The mailboxes at a provider (cmd_fetch.cpp): the fetchers' files, and one run of them.
+int cmd_fetch_config(const Args& args);
+int cmd_fetch(const Args& args);
 // Ticket operations (cmd_ticket_op.cpp): assign, status, priority, move, reopen, tag, untag.
 int cmd_assign(const Args& args);
 int cmd_status(const Args& args);

@@ -49,6 +49,11 @@ commands:
   postfix-config [--postfix-dir DIR] [--submission SERVICE]
                                             the postconf commands that hook deskgate into Postfix
   sendmail-config                           the sendmail.mc lines and mailertable entries
+  fetch-config [--queue N]                  the getmail/fetchmail files for [[queues.mailboxes]]
+                                            (a fetchmail password shown as where it is read from)
+  fetch [--queue N] [--timeout SECONDS]     fetch every mailbox at a provider once into deskgate-lmtpd's
+                                            fetch_listen socket (a timer runs it); one log line per
+                                            mailbox; exit 75 when one failed (its mail stays there)
 
 --config defaults to $DESKGATE_CONFIG, else /etc/deskgate/deskgate.toml;
 --store overrides the config's global.store.
@@ -126,6 +131,12 @@ int main(int argc, char** argv) {
         run = cmd_postfix_config;
     } else if (command == "sendmail-config") {
         run = cmd_sendmail_config;
+    } else if (command == "fetch-config") {
+        spec.with_value.insert("queue");
+        run = cmd_fetch_config;
+    } else if (command == "fetch") {
+        spec.with_value.insert({"queue", "timeout"});
+        run = cmd_fetch;
     } else if (command == "stats") {
         spec.with_value.insert("now");
         run = cmd_stats;

@@ -3,6 +3,7 @@
 // by Postfix). Passwords are never inline: a file only its owner (and group) may read.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -22,6 +23,11 @@ bool plausible_host(std::string_view h) {
               c == '[' || c == ']'))
             return false;
     return true;
+}
+
+// A control character (a line break, say) would end the line of the fetcher's config file.
+bool has_control(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return std::iscntrl(static_cast<unsigned char>(c)); });
 }
 
 }  // namespace
@@ -83,6 +89,7 @@ void Loader::read_queue_mailboxes(const toml::table& t, Queue& q) {
         m.server = server_at(r);
         if (auto v = r.integer("port", 1, 65535)) m.port = static_cast<std::uint16_t>(*v);
         m.user = r.string("user", true).value_or("");
+        if (has_control(m.user)) diag_.error(r.where("user"), "'user' must not contain control characters");
         if (auto v = r.choice("tls", {"implicit", "starttls"}))
             m.tls = *v == "implicit" ? FetchedMailbox::Tls::Implicit : FetchedMailbox::Tls::Starttls;
         if (auto v = r.boolean("verify_certificate")) m.verify_certificate = *v;
@@ -90,7 +97,8 @@ void Loader::read_queue_mailboxes(const toml::table& t, Queue& q) {
         if (auto v = r.string("folder")) {
             if (m.protocol == FetchedMailbox::Protocol::Pop3)
                 diag_.error(r.where("folder"), "'folder' is for IMAP; a POP3 mailbox has only its inbox");
-            else if (v->empty()) diag_.error(r.where("folder"), "'folder' must not be empty");
+            else if (v->empty() || has_control(*v))
+                diag_.error(r.where("folder"), "'folder' must not be empty or contain control characters");
             else m.folder = *v;
         }
         if (auto v = r.choice("auth", {"password", "oauth2"}))

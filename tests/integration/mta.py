@@ -276,3 +276,139 @@ service auth {{
         except TimeoutError:
             with open(pid_file) as f:
                 os.kill(int(f.read().strip()), signal.SIGKILL)
+
+
+class Dovecot:
+    """A Dovecot instance on 127.0.0.1 (its own config file, base_dir, state and maildirs under
+    base; run as root, mail owned by user `mail`): `ssl = required` with a self-signed
+    certificate for CN=localhost, implicit-TLS IMAP and POP3 (imaps_port, pop3s_port) and plain
+    ports that must be upgraded with STARTTLS (imap_port, pop3_port). `users` maps names to
+    passwords (passwd-file); with `oauth2_introspection_url` an oauth2 passdb accepts XOAUTH2
+    and OAUTHBEARER for any user, asking that URL with the bearer token
+    (introspection_mode = auth). Stopped by close()."""
+
+    def __init__(self, base, users, oauth2_introspection_url=None):
+        self.base = base
+        self.conf = os.path.join(base, "dovecot.conf")
+        self.imaps_port, self.pop3s_port, self.imap_port, self.pop3_port = (free_port() for _ in range(4))
+        for d in ("run", "state", "mail"):
+            os.makedirs(os.path.join(base, d))
+        os.chmod(base, 0o755)
+        shutil.chown(os.path.join(base, "mail"), "mail", "mail")
+        self.cert, key = self_signed_cert(base, "localhost")
+        with open(os.path.join(base, "users"), "w") as f:
+            for name, password in users.items():
+                f.write(f"{name}:{{PLAIN}}{password}::::::\n")
+        oauth2 = ""
+        if oauth2_introspection_url:
+            with open(os.path.join(base, "oauth2.conf.ext"), "w") as f:
+                f.write(f"introspection_mode = auth\nintrospection_url = {oauth2_introspection_url}\n"
+                        "force_introspection = yes\nusername_attribute = username\n"
+                        "active_attribute = active\nactive_value = true\n")
+            oauth2 = ("passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                      f"  args = {base}/oauth2.conf.ext\n}}\n")
+        with open(self.conf, "w") as f:
+            f.write(f"""protocols = imap pop3
+base_dir = {base}/run
+state_dir = {base}/state
+instance_name = deskgate-test-{os.getpid()}
+log_path = {base}/dovecot.log
+listen = 127.0.0.1
+ssl = required
+ssl_cert = <{self.cert}
+ssl_key = <{key}
+auth_mechanisms = plain login xoauth2 oauthbearer
+auth_failure_delay = 0
+auth_verbose = yes
+mail_location = maildir:{base}/mail/%u
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = 1
+first_valid_gid = 1
+default_internal_user = dovecot
+default_login_user = dovenull
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN {base}/users
+}}
+{oauth2}userdb {{
+  driver = static
+  args = uid=mail gid=mail home={base}/mail/%u allow_all_users=yes
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {self.imap_port}
+  }}
+  inet_listener imaps {{
+    port = {self.imaps_port}
+    ssl = yes
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {self.pop3_port}
+  }}
+  inet_listener pop3s {{
+    port = {self.pop3s_port}
+    ssl = yes
+  }}
+}}
+""")
+        self.started = False
+        # the daemon keeps the descriptors it started with: a file, not a pipe to wait on
+        with open(os.path.join(base, "start.log"), "w+") as out:
+            r = subprocess.run(["dovecot", "-c", self.conf], stdout=out, stderr=out, timeout=30)
+            out.seek(0)
+            if r.returncode != 0:
+                raise RuntimeError(f"dovecot did not start: {out.read()}\n{self.log()}")
+        self.started = True
+        for port in (self.imaps_port, self.pop3s_port, self.imap_port, self.pop3_port):
+            wait_for(lambda: _connectable(port), 20, f"dovecot on port {port}")
+
+    def doveadm(self, *args, data=None):
+        return subprocess.run(["doveadm", "-c", self.conf, *args], input=data, capture_output=True,
+                              timeout=30, check=True)
+
+    def save(self, user, message, folder="INBOX"):
+        """Puts a message (bytes) into the user's folder, as a delivery would."""
+        self.doveadm("save", "-u", user, "-m", folder, data=message)
+
+    def count(self, user, folder="INBOX"):
+        out = self.doveadm("mailbox", "status", "-u", user, "messages", folder).stdout.decode()
+        return int(out.split("messages=")[1].split()[0])
+
+    def subjects(self, user, folder="INBOX"):
+        out = self.doveadm("fetch", "-u", user, "hdr.subject", "mailbox", folder, "ALL").stdout.decode()
+        return [l.split(":", 1)[1].strip() for l in out.splitlines() if l.startswith("hdr.subject:")]
+
+    def log(self):
+        try:
+            with open(os.path.join(self.base, "dovecot.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def close(self):
+        if not self.started:
+            return
+        self.started = False
+        pid_file = os.path.join(self.base, "run", "master.pid")
+        try:
+            pid = int(open(pid_file).read().strip())
+        except (OSError, ValueError):
+            return
+        subprocess.run(["doveadm", "-c", self.conf, "stop"], capture_output=True, timeout=30)
+        try:
+            wait_for(lambda: not _alive(pid), 15, "dovecot to stop")
+        except TimeoutError:
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid):
+    """Whether pid runs (a zombie nobody reaped yet counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

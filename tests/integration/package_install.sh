@@ -53,6 +53,11 @@ arch=$(dpkg-deb -f "$deb" Architecture)
 check "package file name deskgate_${version}_${arch}.deb" [ "$(basename "$deb")" = "deskgate_${version}_${arch}.deb" ]
 echo "package: $deb"
 dpkg-deb -f "$deb" Package Version Architecture Section Priority Depends Recommends | sed 's/^/  /'
+recommends=$(dpkg-deb -f "$deb" Recommends)
+for p in getmail6 fetchmail; do
+    printf '%s\n' "$recommends" | tr ',' '\n' | grep -qx " *$p" || fail "the package recommends $p (deskgate fetch), got: $recommends"
+done
+ok "the package recommends getmail6 and fetchmail (the fetchers of deskgate fetch)"
 
 work=$(mktemp -d /tmp/deskgate-package-XXXXXX)
 chmod 755 "$work"
@@ -103,6 +108,7 @@ for f in /usr/sbin/deskgate /usr/sbin/deskgate-lmtpd /usr/sbin/deskgate-milter \
          /usr/share/man/man8/deskgate-milter.8.gz /usr/share/man/man5/deskgate.toml.5.gz \
          /lib/systemd/system/deskgate-lmtpd.service /lib/systemd/system/deskgate-milter.service \
          /lib/systemd/system/deskgate-tick.service /lib/systemd/system/deskgate-tick.timer \
+         /lib/systemd/system/deskgate-fetch.service /lib/systemd/system/deskgate-fetch.timer \
          /usr/share/doc/deskgate/copyright /usr/share/doc/deskgate/changelog.Debian.gz \
          /usr/share/doc/deskgate/examples/deskgate.toml /usr/share/doc/deskgate/examples/sample-mail.eml \
          /usr/share/doc/deskgate/examples/conf.d/customers.toml /etc/deskgate/deskgate.toml; do
@@ -152,12 +158,19 @@ check "deskgate-tick.timer enabled (timers.target.wants symlink)" [ -L /etc/syst
 tick_out=$(setpriv --reuid deskgate --regid deskgate --init-groups /usr/sbin/deskgate tick --config /etc/deskgate/deskgate.toml 2>&1) \
     || fail "deskgate tick as user deskgate (what deskgate-tick.service runs): $tick_out"
 ok "deskgate tick runs as user deskgate"
+check "deskgate-fetch.timer enabled (timers.target.wants symlink)" [ -L /etc/systemd/system/timers.target.wants/deskgate-fetch.timer ]
+check "deskgate-fetch.service is a oneshot as user deskgate with StateDirectory=deskgate/fetch (0700)" \
+    [ "$(sed -n 's/^\(Type\|User\|StateDirectory\|StateDirectoryMode\|NoNewPrivileges\)=//p' /lib/systemd/system/deskgate-fetch.service | tr '\n' ' ')" = "oneshot deskgate deskgate/fetch 0700 yes " ]
+# the shipped config has no [[queues.mailboxes]]: a run does nothing, successfully
+fetch_out=$(setpriv --reuid deskgate --regid deskgate --init-groups /usr/sbin/deskgate fetch --config /etc/deskgate/deskgate.toml 2>&1) \
+    || fail "deskgate fetch as user deskgate (what deskgate-fetch.service runs): $fetch_out"
+ok "deskgate fetch runs as user deskgate (no mailboxes: nothing to do)"
 check_config=$(setpriv --reuid deskgate --regid deskgate --init-groups /usr/sbin/deskgate check-config /etc/deskgate/deskgate.toml 2>&1) \
     || fail "deskgate check-config /etc/deskgate/deskgate.toml (as user deskgate): $check_config"
 ok "deskgate check-config /etc/deskgate/deskgate.toml as user deskgate: $check_config"
 
 # --- systemd-analyze verify -----------------------------------------------------------------
-for unit in deskgate-lmtpd deskgate-milter deskgate-tick; do
+for unit in deskgate-lmtpd deskgate-milter deskgate-tick deskgate-fetch; do
     out=$(systemd-analyze verify /lib/systemd/system/$unit.service 2>&1) || {
         printf '%s\n' "$out"
         fail "systemd-analyze verify $unit.service exits non-zero"

@@ -463,3 +463,20 @@ TEST_CASE("queues sharing a sender_address share [queues.outgoing]; one TLS poli
     REQUIRE(e.size() == 1);
     CHECK(e[0].find("queues 10 and 20 use smtp.example.net:587 with different verify_certificate") != std::string::npos);
 }
+
+TEST_CASE("a mailbox's user and folder never hold a line break (they go into the fetchers' files)") {
+    Fixture f;
+    write_file(f.dir.path() / "imap.pass", "s3cret\n");
+    std::filesystem::permissions(f.dir.path() / "imap.pass", std::filesystem::perms::owner_read);
+    auto e = f.errors(std::string(kGlobal) + std::string(kQueue) + R"(
+[[queues.mailboxes]]
+protocol = "imap"
+server = "x.example"
+user = "u\nusername = other"
+password_file = "imap.pass"
+folder = "INBOX\r"
+)");
+    REQUIRE(e.size() == 2);
+    CHECK(e[0] == "14:8: 'user' must not contain control characters");
+    CHECK(e[1] == "16:10: 'folder' must not be empty or contain control characters");
+}
