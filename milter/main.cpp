@@ -28,6 +28,7 @@
 
 #include "common/config_reload.hpp"
 #include "common/exit_codes.hpp"
+#include "common/option_value.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
 #include "core/policy/authenticity.hpp"
@@ -366,6 +367,10 @@ struct Options {
     Mode mode = Mode::Auto;
 };
 
+constexpr std::string_view kUsage =
+    "usage: deskgate-milter --config PATH [--socket unix:/path|inet:PORT@127.0.0.1] [--mode inbound|outbound|auto]\n"
+    "                       [--store PATH] [--foreground] [--socket-mode OCTAL]\n";
+
 // The command line; nullopt after printing the usage (exit 64).
 std::optional<Options> parse_options(int argc, char** argv) {
     Options o;
@@ -385,14 +390,21 @@ std::optional<Options> parse_options(int argc, char** argv) {
                 return std::nullopt;
             }
         }
-        else if (a == "--socket-mode" && i + 1 < argc) o.socket_mode = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 8));
-        else {
-            fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--store PATH] [--foreground] [--socket-mode OCTAL]\n");
+        else if (a == "--socket-mode" && i + 1 < argc) {
+            const auto mode = parse_file_mode(argv[++i]);
+            if (!mode) {
+                fmt::print(stderr, "deskgate-milter: --socket-mode expects an octal file mode such as 0660, got '{}'\n{}",
+                           argv[i], kUsage);
+                return std::nullopt;
+            }
+            o.socket_mode = *mode;
+        } else {
+            fmt::print(stderr, "deskgate-milter: bad argument '{}'\n{}", a, kUsage);
             return std::nullopt;
         }
     }
     if (o.config_path.empty()) {
-        fmt::print(stderr, "usage: deskgate-milter --config PATH [--socket unix:/path|inet:PORT@127.0.0.1] [--foreground]\n");
+        fmt::print(stderr, "deskgate-milter: --config is required\n{}", kUsage);
         return std::nullopt;
     }
     return o;
@@ -459,7 +471,11 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "deskgate-milter: cannot listen on {}\n", socket);
         return kExitTempFail;
     }
-    if (socket.starts_with("unix:")) ::chmod(socket.c_str() + 5, socket_mode);
+    if (socket.starts_with("unix:") && ::chmod(socket.c_str() + 5, socket_mode) != 0) {
+        fmt::print(stderr, "deskgate-milter: cannot set mode {:04o} on {}: {}\n", socket_mode, socket.substr(5),
+                   std::strerror(errno));
+        return kExitTempFail;
+    }
     if (!foreground) {
         log_to_syslog();
         if (::daemon(0, 0) != 0) return kExitTempFail;
