@@ -20,6 +20,7 @@
 #include "core/policy/fetched_recipient.hpp"
 #include "core/policy/lifecycle.hpp"
 #include "core/policy/return_path.hpp"
+#include "core/store/empty_txn.hpp"
 
 namespace deskgate {
 
@@ -218,6 +219,12 @@ std::vector<DeliveryPlan> Engine::deliver_batch(Store& store, const std::vector<
                                                                 : session_failure_plan(inputs[i]);
     }
     return results;
+}
+
+DeliveryPlan Engine::dry_run_without_store(const Envelope& envelope, std::string_view raw, std::int64_t now) const {
+    DeliveryPlan result = plan(empty_read_txn(), envelope, parse_message(raw), raw.size(), now);
+    render_replies(result);
+    return result;
 }
 
 DeliveryPlan Engine::dry_run(const Store& store, const Envelope& envelope, std::string_view raw,

@@ -51,6 +51,8 @@ public:
     // plan() in a read transaction; nothing is written.
     DeliveryPlan dry_run(const Store& store, const Envelope& envelope, std::string_view raw,
                          std::int64_t now) const;
+    // dry_run() against an empty store, for when none exists yet (nothing is created).
+    DeliveryPlan dry_run_without_store(const Envelope& envelope, std::string_view raw, std::int64_t now) const;
 
     const Config& config() const { return config_; }
 

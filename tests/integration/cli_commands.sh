@@ -36,8 +36,7 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     rc, out, err = run("ingest", sample, "--to", "support@helpdesk.example.com", "--dry-run", "--json", *common)
     j = json.loads(out)
     check(rc == 0 and j["dry_run"] and j["recipients"][0]["verdict"] == "new-ticket", f"dry run: {out}")
-    rc, out, err = run("tickets", "--json", *common)
-    check(json.loads(out) == [], f"dry run stored something: {out}")
+    check(not os.path.exists(store), f"dry run created the store: {os.listdir(tmp)}")
 
     rc, out, err = run("ingest", sample, "--to", "support@helpdesk.example.com", "--json", *common)
     j = json.loads(out)
@@ -45,6 +44,9 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     check(rc == 0 and d["verdict"] == "new-ticket" and d["ticket"] == "10-1" and d["code"] == 250
           and d["status"] == "2.0.0" and j["customer"] == "acme", f"ingest: {out}")
     check(j["subject"] == "Tiskárna ve 2. patře nefunguje", f"decoded subject: {j['subject']!r}")
+
+    rc, out, err = run("ingest", sample, "--to", "support@helpdesk.example.com", "--dry-run", "--json", *common)
+    check(rc == 0 and json.loads(out)["recipients"][0]["verdict"] == "duplicate", f"dry run on the store: {out}")
 
     rc, out, err = run("tickets", "--json", "--status", "new", *common)
     t = json.loads(out)
