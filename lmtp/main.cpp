@@ -192,6 +192,12 @@ int main(int argc, char** argv) {
         const auto rt = server.runtime();
         return std::shared_ptr<const Config>(rt, &rt->config);
     }, options->time_offset);
+    committer.on_mail_queued([&outbox] { outbox.wake(); });  // generated mail leaves at once
+    // Whatever way main() ends, the committer (which may call the worker) stops before the worker goes.
+    struct StopCommitterFirst {
+        Committer& committer;
+        ~StopCommitterFirst() { committer.stop(); }
+    } stop_committer_first{committer};
     try {
         for (const ListenSpec& spec : *specs) server.listen(spec);
     } catch (const std::exception& e) {

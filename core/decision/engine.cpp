@@ -208,7 +208,9 @@ std::vector<DeliveryPlan> Engine::deliver_batch(Store& store, const std::vector<
             results[i] = in.failure == SessionFailure::None ? plan(txn, in.envelope, in.parsed, in.raw.size(), in.now)
                                                              : session_failure_plan(in);
             results[i].rcpt_refusals = in.rcpt_refusals;
+            const std::size_t queued = txn.outbox_added();
             apply(txn, results[i], in.envelope, in.raw, in.now);
+            results[i].queued_mail = txn.outbox_added() > queued;
         });
     }
     const auto errors = store.write_each(writes);

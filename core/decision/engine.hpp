@@ -46,6 +46,7 @@ public:
 
     // Group commit: every message decided and written in its own nested transaction, all
     // committed with one fsync; results in input order. Same failure mapping as deliver().
+    // A plan's queued_mail says its message put mail into the outbox (committed).
     std::vector<DeliveryPlan> deliver_batch(Store& store, const std::vector<DeliveryInput>& inputs) const;
 
     // plan() in a read transaction; nothing is written.

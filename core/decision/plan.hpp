@@ -91,6 +91,7 @@ struct DeliveryPlan {
     std::optional<OutboxItem> forward;   // Redirected / Held: a copy for a person (outbox)
     std::vector<Verdict> rcpt_refusals;  // answered by the session at RCPT time: counted with these
     bool store_raw = false;              // anything to write at all
+    bool queued_mail = false;            // deliver_batch: committed with items for the outbox
 };
 
 // One message for deliver_batch(): parsed beforehand (parse_message), so parsing can run on

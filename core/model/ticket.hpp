@@ -99,9 +99,9 @@ struct OutboxItem {
     std::uint64_t raw_id = 0;               // message bytes to send
     std::optional<TicketKey> ticket;
     std::int64_t created = 0;
-    std::int64_t next_attempt = 0;
+    std::int64_t next_attempt = 0;          // pending: when due; sending: when the claim expires
     std::uint32_t attempts = 0;
-    std::string state = "pending";          // pending | sent | failed
+    std::string state = "pending";          // pending | sending (claimed, store/outbox_policy.hpp) | sent | failed
     std::string last_error;
 };
 

@@ -104,6 +104,9 @@ public:
     // Assigns item.id and stores it.
     virtual std::uint64_t add_outbox(OutboxItem& item) = 0;
     virtual void update_outbox(const OutboxItem& item) = 0;
+    // How many items add_outbox put into this transaction so far: once it commits, there is
+    // mail for the outbox worker (deskgate-lmtpd wakes it instead of waiting for its poll).
+    virtual std::size_t outbox_added() const = 0;
     // Records one generated mail to `address` at `now` (entries older than a day are dropped).
     virtual void note_generated(std::string_view address, std::int64_t now) = 0;
     // Adds n to the counter of verdict `name` (rolled back with the transaction).

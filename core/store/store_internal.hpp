@@ -132,6 +132,7 @@ public:
     void put_contact(const Contact& c) override;
     std::uint64_t add_outbox(OutboxItem& item) override;
     void update_outbox(const OutboxItem& item) override;
+    std::size_t outbox_added() const override { return outbox_added_; }
 
     // A put ran out of map. Remembered so that growth happens even when the callback caught
     // (and swallowed) the error: the transaction cannot commit anyway.
@@ -145,6 +146,7 @@ private:
     void index(TicketKey key, const std::vector<std::string>& words);
 
     bool map_full_ = false;
+    std::size_t outbox_added_ = 0;
     ReadTxnImpl read_;
     MDB_txn* txn_;
     const Dbis& db_;

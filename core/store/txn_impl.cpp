@@ -249,6 +249,7 @@ void WriteTxnImpl::put_contact(const Contact& c) { put(db_.contacts, key_text(c.
 std::uint64_t WriteTxnImpl::add_outbox(OutboxItem& item) {
     item.id = next_counter("outbox", 8);
     update_outbox(item);
+    ++outbox_added_;
     return item.id;
 }
 
