@@ -2,7 +2,9 @@
 # The `deskgate` tool end to end on the shipped example config: check-config (good and with
 # five mistakes), ingest (stored, dry run, refused, deferred, exit statuses), tickets, show,
 # raw, parse --json; the ticket operations (assign, status, note from stdin, merge, close --as),
-# their refusals and exit statuses, show's events, attachment -o byte for byte, and search.
+# their refusals and exit statuses, show's events, attachment -o byte for byte, and search;
+# --as STAFF refusing what that staff member may not see (show, raw, attachment, note, close,
+# reply).
 set -euo pipefail
 : "${DESKGATE_BIN_DIR:?}" "${DESKGATE_TEST_DATA:?}" "${DESKGATE_SOURCE_DIR:?}"
 exec python3 - "$DESKGATE_BIN_DIR/bin/deskgate" "$DESKGATE_SOURCE_DIR" "$DESKGATE_TEST_DATA" <<'PY'
@@ -188,6 +190,24 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     check(rc == 64 and "no word to search for" in err, f"search without a word: {rc} {err}")
     rc, out, err = run("search", "printer", "--limit", "x", *common)
     check(rc == 64 and "--limit" in err, f"search --limit x: {rc} {err}")
+
+    # --as is access control wherever the tool takes it: petr (category general) sees nothing of
+    # the billing ticket, jana (general and billing) does
+    bill = b"From: Alice <alice@acme.example>\nSubject: invoice\nMessage-ID: <bill1@acme.example>\n\nwrong amount\n"
+    rc, out, err = run("ingest", "-", "--to", "billing@helpdesk.example.com", "--json", *common, stdin=bill)
+    check(rc == 0 and json.loads(out)["recipients"][0]["ticket"] == "20-1", f"billing ticket: {rc} {out}")
+    for cmd in (["show", "20-1"], ["show", "20-1", "--json"], ["raw", "20-1"], ["raw", "20-1", "0"],
+                ["attachment", "20-1", "0", "1"], ["note", "20-1", "-"], ["close", "20-1"], ["reply", "20-1", "-"]):
+        rc, out, err = run(*cmd, "--as", "petr", *common, stdin=b"peeking\n")
+        check(rc == 1 and "petr may not see ticket 20-1" in err and out == "", f"{' '.join(cmd)} --as petr: {rc} {out!r} {err!r}")
+    rc, out, err = run("show", "20-1", "--as", "jana", *common)
+    check(rc == 0 and "Ticket 20-1" in out, f"show --as jana: {rc} {err}")
+    r = subprocess.run([deskgate, "raw", "20-1", "--as", "jana", *common], capture_output=True)
+    check(r.returncode == 0 and r.stdout == bill, f"raw --as jana: {r.returncode} {r.stderr!r}")
+    rc, out, err = run("show", "10-1", "--as", "petr", *common)
+    check(rc == 0 and "Ticket 10-1" in out, f"show --as petr of his category: {rc} {err}")
+    rc, out, err = run("show", "20-1", "--as", "nobody", *common)
+    check(rc == 64 and "no staff member 'nobody'" in err, f"show --as unknown: {rc} {err}")
 
     rc, out, err = run("ingest", sample, "--bogus")
     check(rc == 64 and "unknown option --bogus" in err, f"usage error: {rc} {err}")
