@@ -152,8 +152,9 @@ void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry&
     const Queue* dq = config_.queue_by_num(t->queue);
     if (dq && tp.decision == TicketPlan::Decision::Decline) {
         t->closed_at = now;
-        queue_mail(txn, "declined", *dq, *t, t->opener,
-                   build_decline_notice(approval_mail(*dq, *t, "", t->opener, now), plan.sender), now);
+        if (tp.decline_notice)
+            queue_mail(txn, "declined", *dq, *t, t->opener,
+                       build_decline_notice(approval_mail(*dq, *t, "", t->opener, now), plan.sender), now);
     }
     if (dq && tp.decision == TicketPlan::Decision::Approve && tp.ack.send && tp.ack.original) {
         Ticket opened = *t;  // the acknowledgement shows the ticket as it now is

@@ -73,6 +73,7 @@ struct TicketPlan {
     std::vector<std::string> ask_approvers;     // Create: approval requests to send
     std::vector<std::string> inform_approvers;  // Create (optional authorization): notices
     enum class Decision { None, Approve, Decline } decision = Decision::None;  // Append by an approver
+    bool decline_notice = false;                // Decline: tell the requester (within the generated-mail limit)
     std::optional<Contact> new_contact;
     std::string author;                  // who wrote the entry, when not the identified sender
     std::string explanation;

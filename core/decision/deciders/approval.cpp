@@ -10,6 +10,7 @@
 #include "core/compose/acknowledgement.hpp"
 #include "core/decision/deciders.hpp"
 #include "core/model/token.hpp"
+#include "core/policy/generated_limit.hpp"
 
 namespace deskgate {
 namespace {
@@ -88,6 +89,11 @@ std::optional<Outcome> decide_approval(const Context& ctx) {
             tp.ack = acknowledgement_after_approval(ctx, ctx.config.queues[tp.queue], *ticket);
             tp.notify = NotifyEvent::ApprovalGranted;
             tp.explanation += ", " + tp.ack.note;
+        } else if (!ticket->opener.empty()) {
+            const std::string capped = generated_cap(ctx.config, ctx.txn, "declined", ticket->opener, ctx.facts.now);
+            tp.decline_notice = capped.empty();
+            tp.explanation += capped.empty() ? ", the requester is told"
+                                             : fmt::format(", no decline notice to {}: {}", ticket->opener, capped);
         }
         o.verdict = Verdict::Appended;
         o.why = tp.explanation;
