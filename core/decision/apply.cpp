@@ -1,7 +1,8 @@
 // apply.cpp - Engine::apply: executes a DeliveryPlan in the caller's write transaction without
 // choosing anything: counts every recipient's verdict, stores the raw bytes, creates or
 // updates the ticket, writes its entries, queues the generated mail the plan asked for
-// (acknowledgement, approval requests and notices, decline notice) and the forwarded copy.
+// (acknowledgement, approval requests and notices, the question to an approver, decline
+// notice) and the forwarded copy.
 #include <algorithm>
 #include <stdexcept>
 
@@ -156,6 +157,9 @@ void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry&
             queue_mail(txn, "declined", *dq, *t, t->opener,
                        build_decline_notice(approval_mail(*dq, *t, "", t->opener, now), plan.sender), now);
     }
+    if (dq && !tp.approval_question.empty())
+        queue_mail(txn, "approval-question", *dq, *t, plan.sender,
+                   build_approval_question(approval_mail(*dq, *t, "", plan.sender, now), tp.approval_question), now);
     if (dq && tp.decision == TicketPlan::Decision::Approve && tp.ack.send && tp.ack.original) {
         Ticket opened = *t;  // the acknowledgement shows the ticket as it now is
         opened.status = tp.new_status;

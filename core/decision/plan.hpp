@@ -74,6 +74,7 @@ struct TicketPlan {
     std::vector<std::string> inform_approvers;  // Create (optional authorization): notices
     enum class Decision { None, Approve, Decline } decision = Decision::None;  // Append by an approver
     bool decline_notice = false;                // Decline: tell the requester (within the generated-mail limit)
+    std::string approval_question;              // Note of an approver's unclear answer: ask them (why it was unclear)
     std::optional<Contact> new_contact;
     std::string author;                  // who wrote the entry, when not the identified sender
     std::string explanation;

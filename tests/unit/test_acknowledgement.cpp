@@ -262,8 +262,8 @@ TEST_CASE("request authorization: approvers asked, approve opens and acknowledge
     CHECK(out[0].recipients == std::vector<std::string>{"boss@initech.example"});
     std::string raw;
     REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { raw = txn.raw(out[0].raw_id).value_or(""); }));
-    const std::string approve = decision_address(c, support(), {10, 1}, true);
-    const std::string decline = decision_address(c, support(), {10, 1}, false);
+    const std::string approve = decision_address(c, support(), {10, 1}, DecisionKind::Approve);
+    const std::string decline = decision_address(c, support(), {10, 1}, DecisionKind::Decline);
     CHECK(raw.find(approve) != std::string::npos);
     CHECK(raw.find(decline) != std::string::npos);
     CHECK(raw.find("A red one, please.") != std::string::npos);
@@ -287,7 +287,7 @@ TEST_CASE("request authorization: approvers asked, approve opens and acknowledge
 
     // a second request, declined: closed, the requester is told
     request("s2@initech.example", kTue0900 + 300);
-    p = engine.deliver(store, {"boss@initech.example", {decision_address(c, support(), {10, 2}, false)}, ""},
+    p = engine.deliver(store, {"boss@initech.example", {decision_address(c, support(), {10, 2}, DecisionKind::Decline)}, ""},
                        "From: boss@initech.example\r\nSubject: no\r\nMessage-ID: <no@initech.example>\r\n\r\nno\r\n", kTue0900 + 400);
     CHECK(p.recipients[0].verdict == Verdict::Appended);
     const Ticket declined = ticket({10, 2});

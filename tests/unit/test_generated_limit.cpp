@@ -98,7 +98,7 @@ TEST_CASE("approval requests and decline notices stop at the limit too") {
     CHECK(d.sent("approval", "boss@initech.example") == 2);
     // boss declines all three: peter is told twice, then the limit holds
     for (int i = 1; i <= 3; ++i) {
-        const auto p = d.mail("boss@initech.example", decision_address(d.config, *d.config.queue_by_num(10), {10, static_cast<std::uint32_t>(i)}, false),
+        const auto p = d.mail("boss@initech.example", decision_address(d.config, *d.config.queue_by_num(10), {10, static_cast<std::uint32_t>(i)}, DecisionKind::Decline),
                               "no", fmt::format("no{}@initech.example", i), kTue0900 + 100 + i, "decline");
         CHECK(p.recipients[0].verdict == Verdict::Appended);
         if (i == 3)
