@@ -3,6 +3,8 @@
 // Each SMTP connection gets its own InboundDoor; decisions are logged one line each with the
 // MTA's queue id ({i}) when it is known.
 #include <libmilter/mfapi.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -208,10 +210,27 @@ bool outbound_connection(SMFICTX* ctx) {
     return name.find("outbound") != std::string::npos;
 }
 
-sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
+// The client's IP address as text; "" when libmilter has none (a local submission).
+std::string client_address(const _SOCK_ADDR* addr) {
+    if (!addr) return {};
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr->sa_family == AF_INET) {
+        sockaddr_in in{};
+        std::memcpy(&in, addr, sizeof in);
+        if (!::inet_ntop(AF_INET, &in.sin_addr, text, sizeof text)) return {};
+    } else if (addr->sa_family == AF_INET6) {
+        sockaddr_in6 in6{};
+        std::memcpy(&in6, addr, sizeof in6);
+        if (!::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text)) return {};
+    }
+    return text;
+}
+
+sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* addr) {
     // libmilter keeps a raw pointer per connection; on_close deletes it.
     auto* c = new (std::nothrow) Connection(g_milter->current(), outbound_connection(ctx));
     if (!c) return SMFIS_TEMPFAIL;
+    c->door.client(client_address(addr));  // the reporting MTA of its null-sender mail (rate limit)
     smfi_setpriv(ctx, c);
     return SMFIS_CONTINUE;
 }
