@@ -28,6 +28,8 @@ commands:
   check-config [PATH]                       validate the configuration
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
   contacts [--json]                         contacts created automatically from unknown senders
+  bounces [ID] [--json]                     delivery failure reports that matched none of our mail
+                                            (never a ticket); with ID: that report's raw bytes
   close TICKET [--as STAFF] [--now UNIX]    close a ticket (and mail the summary, if the queue says so)
   assign TICKET STAFF|--none                assign a ticket to a staff member (a new ticket becomes open)
   status TICKET new|open|waiting            set the status (closing is `close`)
@@ -120,6 +122,8 @@ int main(int argc, char** argv) {
         run = cmd_tick;
     } else if (command == "contacts") {
         run = cmd_contacts;
+    } else if (command == "bounces") {
+        run = cmd_bounces;
     } else if (command == "outbox") {
         spec.with_value.insert("state");
         spec.flags.insert("send");

@@ -203,6 +203,15 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, 
         case TicketPlan::Kind::Refer: update_ticket(txn, plan, entry, raw, now); break;
         }
         if (tp.new_contact) txn.put_contact(*tp.new_contact);
+        if (tp.bounce) {
+            Bounce b = *tp.bounce;
+            b.received = now;
+            b.envelope_sender = normalize_address(envelope.sender);
+            b.recipients = envelope.recipients;
+            b.raw_id = raw_id;
+            b.raw_size = raw.size();
+            txn.add_bounce(b);
+        }
         if (!tp.mark_staff_undeliverable.empty())
             txn.put_state(staff_bounced_key(tp.mark_staff_undeliverable), std::to_string(now));
         if (plan.forward) {

@@ -82,6 +82,7 @@ struct TicketPlan {
     std::optional<NotifyEvent> notify;
     std::string notify_exclude;          // staff alias
     std::optional<StaffAction> staff;    // Kind::Append / Note of a staff answer by mail
+    std::optional<Bounce> bounce;        // Kind::None: an unmatched bounce for the bounce list
 };
 
 struct DeliveryPlan {

@@ -15,6 +15,7 @@ public:
     std::vector<Contact> contacts() const override { return {}; }
     std::vector<OutboxItem> outbox() const override { return {}; }
     std::optional<OutboxItem> outbox_item(std::uint64_t) const override { return std::nullopt; }
+    std::vector<Bounce> bounces() const override { return {}; }
     std::size_t generated_since(std::string_view, std::int64_t) const override { return 0; }
     std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override { return {}; }
     std::optional<std::string> state(std::string_view) const override { return std::nullopt; }

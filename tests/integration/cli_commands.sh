@@ -96,6 +96,23 @@ with tempfile.TemporaryDirectory(prefix="deskgate-cli-") as tmp:
     check(rc == 0 and any(i["kind"] == "ack" and i["recipients"] == ["alice@acme.example"] and i["state"] == "pending" for i in o),
           f"outbox lists the pending acknowledgement: {out[:400]}")
 
+    # An unmatched bounce opens no ticket: it is in `deskgate bounces`, its raw bytes by its id
+    dsn = b"From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail\nMessage-ID: <dsn9@mx.example.org>\n\nUser unknown\n"
+    rc, out, err = run("ingest", "-", "--to", "bounces+b99-0000000000000000@helpdesk.example.com", "--from", "", "--json",
+                       *common, stdin=dsn)
+    d = json.loads(out)["recipients"][0] if rc == 0 else {}
+    check(rc == 0 and d.get("verdict") == "bounce" and d.get("code") == 250 and d.get("ticket") is None, f"bounce: {rc} {out} {err}")
+    rc, out, err = run("bounces", "--json", *common)
+    b = json.loads(out) if rc == 0 else []
+    check(len(b) == 1 and b[0]["from"] == "mailer-daemon@mx.example.org" and b[0]["recipients"] ==
+          ["bounces+b99-0000000000000000@helpdesk.example.com"] and "bad signature" in b[0]["reason"], f"bounces --json: {out}")
+    r = subprocess.run([deskgate, "bounces", str(b[0]["id"] if b else 0), *common], capture_output=True)
+    check(r.returncode == 0 and r.stdout == dsn, f"bounces ID: {r.returncode} {r.stderr!r}")
+    rc, out, err = run("bounces", *common)
+    check(rc == 0 and out.splitlines()[0].startswith("ID") and "mailer-daemon@mx.example.org" in out, f"bounces: {out}")
+    rc, out, err = run("tickets", "--json", *common)
+    check([t["ticket"] for t in json.loads(out)] == ["10-1", "10-2"], f"the bounce opened no ticket: {out[:300]}")
+
     # Ticket operations (core/decision/ticket_ops): 10-1 is Alice's, 10-2 Dave's (both acme, general).
     now = ["--now", "1795510000"]
     rc, out, err = run("assign", "10-1", "petr", "--json", *now, *common)
