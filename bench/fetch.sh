@@ -12,9 +12,7 @@ smoke=0
 if [ "${1:-}" = "--smoke" ]; then smoke=1; shift; fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bindir="${1:-$here/build/release/bin}"
-for b in deskgate deskgate-lmtpd; do
-    [ -x "$bindir/$b" ] || { echo "bench/fetch.sh: $bindir/$b is not built (cmake --build --preset release --target $b)" >&2; exit 1; }
-done
+. "$here/bench/require.sh" && require_built "$bindir" deskgate deskgate-lmtpd
 if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (Dovecot)"; exit 77; fi
 for tool in dovecot doveadm getmail smtp-sink openssl; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/install-deps.sh)"; exit 77; }

@@ -9,6 +9,7 @@ smoke=0
 if [ "${1:-}" = "--smoke" ]; then smoke=1; shift; fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bindir="${1:-$here/build/release/bin}"
+. "$here/bench/require.sh" && require_built "$bindir" deskgate-milter null_milter
 export PYTHONPATH="$here/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 exec python3 - "$bindir" "$here" "$smoke" <<'PY'
 import os, shutil, subprocess, sys, tempfile, time

@@ -16,6 +16,7 @@ smoke=0
 if [ "${1:-}" = "--smoke" ]; then smoke=1; shift; fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bindir="${1:-$here/build/release/bin}"
+. "$here/bench/require.sh" && require_built "$bindir" reply_text_tool
 fixtures="$here/tests/data/replies"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/deskgate-bench-reply.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

@@ -14,6 +14,7 @@ smoke=0
 if [ "${1:-}" = "--smoke" ]; then smoke=1; shift; fi
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bindir="${1:-$here/build/release/bin}"
+. "$here/bench/require.sh" && require_built "$bindir" deskgate bench_search_store
 exec python3 - "$bindir" "$smoke" <<'PY'
 import json, math, os, shutil, statistics, subprocess, sys, tempfile, time
 

@@ -31,7 +31,8 @@ struct Found {
 Found find_attachment(const ReadTxn& txn, TicketKey key, std::uint32_t index, std::uint32_t n, const Staff* as) {
     const auto ticket = txn.ticket(key);
     if (!ticket) return {fmt::format("no ticket {}", to_string(key)), {}, {}};
-    if (as && !staff_may_see(*as, *ticket)) return {fmt::format("{} may not see ticket {}", as->alias, to_string(key)), {}, {}};
+    if (as)
+        if (auto hidden = hidden_from(*as, *ticket)) return {std::move(*hidden), {}, {}};
     for (const TicketEntry& e : txn.entries(key)) {
         if (e.index != index) continue;
         if (n == 0 || n > e.attachments.size())

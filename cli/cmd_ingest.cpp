@@ -1,6 +1,7 @@
 // cmd_ingest.cpp - `deskgate ingest FILE --to ADDR... [--from ADDR] [--dry-run] [--json]`:
 // the engine's whole decision for one message, stored unless --dry-run.
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -26,8 +27,16 @@ int cmd_ingest(const Args& args) {
     auto config = load_or_report(config_path(args));
     if (!config) return kExitFailure;
     const bool dry_run = args.flag("dry-run");
-    auto store = open_store_or_report(store_path(args, &*config), false);
-    if (!store) return kExitFailure;
+    // A dry run only reads: an existing store read-only, and no store at all (nothing is
+    // created) decided as an empty one.
+    const std::string path = store_path(args, &*config);
+    std::error_code ec;
+    const bool no_store = dry_run && !path.empty() && !std::filesystem::exists(std::filesystem::path(path) / "data.mdb", ec);
+    std::optional<Store> store;
+    if (!no_store) {
+        store = open_store_or_report(path, dry_run);
+        if (!store) return kExitFailure;
+    }
 
     Envelope envelope;
     envelope.recipients = args.all("to");
@@ -41,8 +50,9 @@ int cmd_ingest(const Args& args) {
     }
 
     const Engine engine(*config);
-    const DeliveryPlan plan = dry_run ? engine.dry_run(*store, envelope, *raw, now)
-                                      : engine.deliver(*store, envelope, *raw, now);
+    const DeliveryPlan plan = no_store  ? engine.dry_run_without_store(envelope, *raw, now)
+                              : dry_run ? engine.dry_run(*store, envelope, *raw, now)
+                                        : engine.deliver(*store, envelope, *raw, now);
     if (args.flag("json")) {
         JsonWriter w;
         write_json(w, plan, *config, dry_run);

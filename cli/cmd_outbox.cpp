@@ -17,9 +17,7 @@ int cmd_outbox(const Args& args) {
     auto store = open_store_or_report(store_path(args, &*config), !send);
     if (!store) return kExitFailure;
     if (send) {
-        const std::int64_t now =
-            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        const std::size_t n = OutboxWorker::drain(*store, *config, now);
+        const std::size_t n = OutboxWorker::drain(*store, *config, OutboxWorker::system_clock_seconds);
         fmt::print(stderr, "deskgate: {} item(s) attempted\n", n);
     }
     std::vector<OutboxItem> items;

@@ -1,5 +1,6 @@
 // cmd_tickets.cpp - reading the store: `deskgate tickets`, `deskgate show TICKET`,
-// `deskgate raw TICKET [INDEX]` (the raw bytes exactly as received).
+// `deskgate raw TICKET [INDEX]` (the raw bytes exactly as received). With --as STAFF, tickets
+// lists only what that staff member may see, and show and raw refuse anything else.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -10,6 +11,39 @@
 #include "core/store/view.hpp"
 
 namespace deskgate::cli {
+namespace {
+
+// What show and raw read with: the store (read-only) and, with --as STAFF, that staff member
+// (the config is then loaded even with --store, for the staff's categories).
+struct Reading {
+    std::optional<Config> config;
+    const Staff* as = nullptr;
+    std::optional<Store> store;
+};
+
+// Fills `r`; 0, or the exit status after reporting why not.
+int open_reading(const Args& args, Reading& r) {
+    if (auto who = args.option("as")) {
+        r.config = load_or_report(config_path(args));
+        if (!r.config) return kExitFailure;
+        r.as = staff_or_report(*r.config, *who);
+        if (!r.as) return kExitUsage;
+        r.store = open_store_or_report(store_path(args, &*r.config), true);
+    } else {
+        r.store = reading_store(args);
+    }
+    return r.store ? 0 : kExitFailure;
+}
+
+// --as STAFF is access control: a ticket outside the staff member's categories is refused.
+bool visible_or_report(const Staff* as, const Ticket& ticket) {
+    if (!as) return true;
+    const auto hidden = hidden_from(*as, ticket);
+    if (hidden) fmt::print(stderr, "deskgate: {}\n", *hidden);
+    return !hidden;
+}
+
+}  // namespace
 
 int cmd_tickets(const Args& args) {
     const std::optional<TicketFilter> filter = filter_or_report(args);
@@ -53,7 +87,7 @@ int cmd_tickets(const Args& args) {
 
 int cmd_show(const Args& args) {
     if (args.positional.size() != 1) {
-        fmt::print(stderr, "usage: deskgate show TICKET [--json]\n");
+        fmt::print(stderr, "usage: deskgate show TICKET [--as STAFF] [--json]\n");
         return kExitUsage;
     }
     auto key = parse_ticket_key(args.positional[0]);
@@ -62,11 +96,11 @@ int cmd_show(const Args& args) {
                    args.positional[0]);
         return kExitUsage;
     }
-    auto store = reading_store(args);
-    if (!store) return kExitFailure;
+    Reading reading;
+    if (const int status = open_reading(args, reading)) return status;
     std::optional<Ticket> ticket;
     std::vector<TicketEntry> entries;
-    if (auto err = store->read([&](const ReadTxn& txn) {
+    if (auto err = reading.store->read([&](const ReadTxn& txn) {
             ticket = txn.ticket(*key);
             if (ticket) entries = txn.entries(*key);
         })) {
@@ -77,6 +111,7 @@ int cmd_show(const Args& args) {
         fmt::print(stderr, "deskgate: no ticket {}\n", to_string(*key));
         return kExitFailure;
     }
+    if (!visible_or_report(reading.as, *ticket)) return kExitFailure;
     if (args.flag("json")) {
         JsonWriter w;
         w.begin_object().key("ticket");
@@ -95,7 +130,7 @@ int cmd_show(const Args& args) {
 
 int cmd_raw(const Args& args) {
     if (args.positional.empty() || args.positional.size() > 2) {
-        fmt::print(stderr, "usage: deskgate raw TICKET [INDEX]\n");
+        fmt::print(stderr, "usage: deskgate raw TICKET [INDEX] [--as STAFF]\n");
         return kExitUsage;
     }
     auto key = parse_ticket_key(args.positional[0]);
@@ -106,19 +141,22 @@ int cmd_raw(const Args& args) {
         key.reset();
     }
     if (!key) {
-        fmt::print(stderr, "usage: deskgate raw TICKET [INDEX]\n");
+        fmt::print(stderr, "usage: deskgate raw TICKET [INDEX] [--as STAFF]\n");
         return kExitUsage;
     }
-    auto store = reading_store(args);
-    if (!store) return kExitFailure;
+    Reading reading;
+    if (const int status = open_reading(args, reading)) return status;
+    std::optional<Ticket> ticket;
     std::optional<std::string> raw;
-    if (auto err = store->read([&](const ReadTxn& txn) {
+    if (auto err = reading.store->read([&](const ReadTxn& txn) {
+            ticket = txn.ticket(*key);
             for (const TicketEntry& e : txn.entries(*key))
                 if (e.index == index && e.raw_id) raw = txn.raw(e.raw_id);
         })) {
         fmt::print(stderr, "deskgate: {}\n", err->message);
         return kExitFailure;
     }
+    if (ticket && !visible_or_report(reading.as, *ticket)) return kExitFailure;
     if (!raw) {
         fmt::print(stderr, "deskgate: ticket {} has no entry #{} with a stored message\n",
                    to_string(*key), index);

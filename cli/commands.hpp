@@ -64,6 +64,7 @@ int cmd_raw(const Args& args);
 int cmd_check_config(const Args& args);
 int cmd_outbox(const Args& args);
 int cmd_contacts(const Args& args);
+int cmd_bounces(const Args& args);
 int cmd_close(const Args& args);
 int cmd_stats(const Args& args);
 int cmd_backup(const Args& args);

@@ -22,11 +22,14 @@ commands:
                                             messages, attachment names; `word*`: a prefix),
                                             by ticket number descending (in a queue: newest
                                             first), at most 50 (--limit 0: all)
-  show TICKET [--json]                      one ticket with its messages (TICKET: 10-42)
-  raw TICKET [INDEX]                        the raw bytes of a ticket's message, as received
+  show TICKET [--as STAFF] [--json]         one ticket with its messages (TICKET: 10-42)
+  raw TICKET [INDEX] [--as STAFF]           the raw bytes of a ticket's message, as received
+                                            (--as: refused unless that staff member may see it)
   check-config [PATH]                       validate the configuration
   outbox [--state S] [--send] [--json]      generated mail (acknowledgements, redirects) and its state
   contacts [--json]                         contacts created automatically from unknown senders
+  bounces [ID] [--json]                     delivery failure reports that matched none of our mail
+                                            (never a ticket); with ID: that report's raw bytes
   close TICKET [--as STAFF] [--now UNIX]    close a ticket (and mail the summary, if the queue says so)
   assign TICKET STAFF|--none                assign a ticket to a staff member (a new ticket becomes open)
   status TICKET new|open|waiting            set the status (closing is `close`)
@@ -103,8 +106,10 @@ int main(int argc, char** argv) {
         spec.with_value.insert({"queue", "status", "limit", "as"});
         run = cmd_search;
     } else if (command == "show") {
+        spec.with_value.insert("as");
         run = cmd_show;
     } else if (command == "raw") {
+        spec.with_value.insert("as");
         run = cmd_raw;
     } else if (command == "close") {
         spec.with_value.insert({"now", "as"});
@@ -122,6 +127,8 @@ int main(int argc, char** argv) {
         run = cmd_tick;
     } else if (command == "contacts") {
         run = cmd_contacts;
+    } else if (command == "bounces") {
+        run = cmd_bounces;
     } else if (command == "outbox") {
         spec.with_value.insert("state");
         spec.flags.insert("send");

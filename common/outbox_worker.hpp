@@ -1,7 +1,10 @@
-// outbox_worker.hpp - drains the outbox: every item that is due is handed to sendmail(1) and
-// its state written back (sent / retried with backoff / failed). Items are committed with the
-// ticket that caused them, so a crash before sending leaves them pending: they go out after the
-// restart, once. Runs in its own thread until stop().
+// outbox_worker.hpp - drains the outbox: every item that is due is claimed, handed to
+// sendmail(1) and its state written back (sent / retried with backoff / failed). Items are
+// committed with the ticket that caused them, so a crash before sending leaves them pending:
+// they go out after the restart, once. A crash between sendmail(1) taking an item and "sent"
+// being recorded sends it twice (the claim expires, core/store/outbox_policy.hpp). Runs in its
+// own thread until stop(); wake() (deskgate-lmtpd's committer, after a commit that queued mail)
+// starts a pass at once, else one runs every `interval`.
 #pragma once
 
 #include <chrono>
@@ -29,9 +32,13 @@ public:
     void wake();  // something new may be due
     void stop();  // finishes the item being sent, then returns
 
-    // One pass over the due items (also used by `deskgate outbox --send`); returns how many
-    // were attempted.
-    static std::size_t drain(Store& store, const Config& config, std::int64_t now);
+    using Clock = std::function<std::int64_t()>;  // Unix seconds
+    // One pass over the due items (also used by `deskgate outbox --send`): each is claimed in
+    // its own write transaction before it is handed to sendmail(1), so that two drains of one
+    // store never both send it (core/store/outbox_policy.hpp); returns how many this drain
+    // attempted. `clock` is read at each claim and outcome.
+    static std::size_t drain(Store& store, const Config& config, const Clock& clock);
+    static std::int64_t system_clock_seconds();
 
 private:
     void run();

@@ -1,6 +1,7 @@
 // committer.cpp - see committer.hpp.
 #include "lmtp/committer.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ void Committer::submit(Job job) {
         jobs_.push_back(std::move(job));
     }
     wake_.notify_one();
+}
+
+void Committer::on_mail_queued(std::function<void()> fn) {
+    std::lock_guard lock(mutex_);
+    on_mail_queued_ = std::move(fn);
 }
 
 void Committer::stop() {
@@ -84,12 +90,16 @@ void Committer::run() {
                 plans.push_back(std::move(p));
             }
         }
+        const bool queued_mail = std::any_of(plans.begin(), plans.end(), [](const DeliveryPlan& p) { return p.queued_mail; });
+        std::function<void()> wake;
         {
             std::lock_guard lock(mutex_);
             stats_.batches += 1;
             stats_.messages += batch.size();
+            if (queued_mail) wake = on_mail_queued_;
         }
         for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(plans[i]));
+        if (wake) wake();
     }
 }
 

@@ -33,6 +33,9 @@ public:
     Committer& operator=(const Committer&) = delete;
 
     void submit(Job job);
+    // Called on the committer thread after a commit that put mail into the outbox (the outbox
+    // worker's wake(), so generated mail leaves at once instead of at the worker's next poll).
+    void on_mail_queued(std::function<void()> fn);
     // Finishes every job already submitted, then stops the thread.
     void stop();
 
@@ -51,6 +54,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> jobs_;
+    std::function<void()> on_mail_queued_;
     bool stopping_ = false;
     Stats stats_;
     std::thread thread_;

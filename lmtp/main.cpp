@@ -16,13 +16,15 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "common/config_reload.hpp"
 #include "common/exit_codes.hpp"
+#include "common/option_value.hpp"
 #include "common/outbox_worker.hpp"
 #include "config/load.hpp"
 #include "lmtp/committer.hpp"
@@ -64,19 +66,36 @@ std::optional<Options> parse_options(int argc, char** argv) {
             if (i + 1 >= argc) return std::nullopt;
             return std::string(argv[++i]);
         };
+        // A number that is not one (or out of range) is a usage error, never a silent default.
+        auto bad = [&](std::string_view what) {
+            fmt::print(stderr, "deskgate-lmtpd: {} expects {}, got '{}'\n{}", a, what, argv[i], kUsage);
+            return std::nullopt;
+        };
         std::optional<std::string> v;
         if (a == "--foreground") { o.foreground = true; continue; }
         if (a == "--config" && (v = value())) o.config = *v;
         else if (a == "--listen" && (v = value())) o.listen.push_back(*v);
         else if (a == "--fetch-listen" && (v = value())) o.fetch_listen = *v;
         else if (a == "--store" && (v = value())) o.store = *v;
-        else if (a == "--threads" && (v = value())) o.threads = static_cast<unsigned>(std::max(1, std::atoi(v->c_str())));
-        else if (a == "--max-sessions" && (v = value())) o.max_sessions = static_cast<std::size_t>(std::max(1, std::atoi(v->c_str())));
-        else if (a == "--spool-dir" && (v = value())) o.spool_dir = *v;
+        else if (a == "--threads" && (v = value())) {
+            const auto n = parse_count(*v, 1, 256);
+            if (!n) return bad("a number of threads from 1 to 256");
+            o.threads = static_cast<unsigned>(*n);
+        } else if (a == "--max-sessions" && (v = value())) {
+            const auto n = parse_count(*v, 1, 100000);
+            if (!n) return bad("a number of sessions from 1 to 100000");
+            o.max_sessions = static_cast<std::size_t>(*n);
+        } else if (a == "--spool-dir" && (v = value())) o.spool_dir = *v;
         else if (a == "--socket-group" && (v = value())) o.socket_group = *v;
-        else if (a == "--time-offset" && (v = value())) o.time_offset = std::atoll(v->c_str());
-        else if (a == "--socket-mode" && (v = value())) o.socket_mode = static_cast<unsigned>(std::strtoul(v->c_str(), nullptr, 8));
-        else {
+        else if (a == "--time-offset" && (v = value())) {
+            const auto n = parse_signed(*v);
+            if (!n) return bad("a number of seconds");
+            o.time_offset = *n;
+        } else if (a == "--socket-mode" && (v = value())) {
+            const auto mode = parse_file_mode(*v);
+            if (!mode) return bad("an octal file mode such as 0660");
+            o.socket_mode = *mode;
+        } else {
             fmt::print(stderr, "deskgate-lmtpd: bad argument '{}'\n{}", a, kUsage);
             return std::nullopt;
         }
@@ -132,20 +151,33 @@ int main(int argc, char** argv) {
     const auto specs = listen_specs(*options, *loaded.config);
     if (!specs) return kExitUsage;
     const std::string store_path = options->store.empty() ? loaded.config->global.store_path : options->store;
-    auto opened = Store::open(Store::Options{store_path, 64ull << 20, false});
-    if (auto* err = std::get_if<StoreError>(&opened)) {
-        fmt::print(stderr, "deskgate-lmtpd: {}\n", err->message);
-        return kExitTempFail;
-    }
-    Store& store = std::get<Store>(opened);
-
+    // LMDB forbids using an environment across fork() (its locks and reader slots belong to the
+    // process that opened it), and daemon() forks: the store the daemon uses is opened after
+    // it. In the background it is opened once before as well (read-only when it exists, so that
+    // the daemon itself migrates and logs it; created when not), and closed again, so that a
+    // store that cannot be opened is still reported on the terminal that started us.
+    auto open_store = [&] { return Store::open(Store::Options{store_path, 64ull << 20, false}); };
     if (!options->foreground) {
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(std::filesystem::path(store_path) / "data.mdb", ec);
+        if (auto probe = Store::open(Store::Options{store_path, 64ull << 20, exists});
+            auto* err = std::get_if<StoreError>(&probe)) {
+            fmt::print(stderr, "deskgate-lmtpd: {}\n", err->message);
+            return kExitTempFail;
+        }
         log_to_syslog();
         if (::daemon(0, 0) != 0) {
             log_error("cannot run in the background: {}", std::strerror(errno));
             return kExitTempFail;
         }
     }
+    auto opened = open_store();
+    if (auto* err = std::get_if<StoreError>(&opened)) {
+        if (options->foreground) fmt::print(stderr, "deskgate-lmtpd: {}\n", err->message);
+        else log_error("{}", err->message);
+        return kExitTempFail;
+    }
+    Store& store = std::get<Store>(opened);
 
     auto runtime = std::make_shared<const Runtime>(std::move(*loaded.config));
     asio::io_context io(static_cast<int>(options->threads));
@@ -160,6 +192,12 @@ int main(int argc, char** argv) {
         const auto rt = server.runtime();
         return std::shared_ptr<const Config>(rt, &rt->config);
     }, options->time_offset);
+    committer.on_mail_queued([&outbox] { outbox.wake(); });  // generated mail leaves at once
+    // Whatever way main() ends, the committer (which may call the worker) stops before the worker goes.
+    struct StopCommitterFirst {
+        Committer& committer;
+        ~StopCommitterFirst() { committer.stop(); }
+    } stop_committer_first{committer};
     try {
         for (const ListenSpec& spec : *specs) server.listen(spec);
     } catch (const std::exception& e) {

@@ -16,6 +16,8 @@
 #include <boost/asio/write.hpp>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 #include "core/base/address.hpp"
 #include "core/policy/admission.hpp"
@@ -94,7 +96,9 @@ void Server::listen(const ListenSpec& spec) {
             if (!g || ::chown(spec.path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
                 throw std::runtime_error("cannot give " + spec.path + " to group " + spec.group);
         }
-        ::chmod(spec.path.c_str(), spec.mode);
+        if (::chmod(spec.path.c_str(), spec.mode) != 0)
+            throw std::runtime_error(fmt::format("cannot set mode {:04o} on {}: {}", spec.mode, spec.path,
+                                                 std::strerror(errno)));
         socket_files_.emplace_back(spec.path);
         asio::co_spawn(io_, accept_loop(*acceptor, spec.fetched), asio::detached);
         unix_acceptors_.push_back(std::move(acceptor));

@@ -3,6 +3,8 @@
 // Each SMTP connection gets its own InboundDoor; decisions are logged one line each with the
 // MTA's queue id ({i}) when it is known.
 #include <libmilter/mfapi.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -28,6 +30,7 @@
 
 #include "common/config_reload.hpp"
 #include "common/exit_codes.hpp"
+#include "common/option_value.hpp"
 #include "common/log.hpp"
 #include "config/load.hpp"
 #include "core/policy/authenticity.hpp"
@@ -207,10 +210,27 @@ bool outbound_connection(SMFICTX* ctx) {
     return name.find("outbound") != std::string::npos;
 }
 
-sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
+// The client's IP address as text; "" when libmilter has none (a local submission).
+std::string client_address(const _SOCK_ADDR* addr) {
+    if (!addr) return {};
+    char text[INET6_ADDRSTRLEN] = {};
+    if (addr->sa_family == AF_INET) {
+        sockaddr_in in{};
+        std::memcpy(&in, addr, sizeof in);
+        if (!::inet_ntop(AF_INET, &in.sin_addr, text, sizeof text)) return {};
+    } else if (addr->sa_family == AF_INET6) {
+        sockaddr_in6 in6{};
+        std::memcpy(&in6, addr, sizeof in6);
+        if (!::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof text)) return {};
+    }
+    return text;
+}
+
+sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* addr) {
     // libmilter keeps a raw pointer per connection; on_close deletes it.
     auto* c = new (std::nothrow) Connection(g_milter->current(), outbound_connection(ctx));
     if (!c) return SMFIS_TEMPFAIL;
+    c->door.client(client_address(addr));  // the reporting MTA of its null-sender mail (rate limit)
     smfi_setpriv(ctx, c);
     return SMFIS_CONTINUE;
 }
@@ -366,6 +386,10 @@ struct Options {
     Mode mode = Mode::Auto;
 };
 
+constexpr std::string_view kUsage =
+    "usage: deskgate-milter --config PATH [--socket unix:/path|inet:PORT@127.0.0.1] [--mode inbound|outbound|auto]\n"
+    "                       [--store PATH] [--foreground] [--socket-mode OCTAL]\n";
+
 // The command line; nullopt after printing the usage (exit 64).
 std::optional<Options> parse_options(int argc, char** argv) {
     Options o;
@@ -385,14 +409,21 @@ std::optional<Options> parse_options(int argc, char** argv) {
                 return std::nullopt;
             }
         }
-        else if (a == "--socket-mode" && i + 1 < argc) o.socket_mode = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 8));
-        else {
-            fmt::print(stderr, "usage: deskgate-milter --config PATH --socket unix:/path|inet:PORT@127.0.0.1 [--mode inbound|outbound|auto] [--store PATH] [--foreground] [--socket-mode OCTAL]\n");
+        else if (a == "--socket-mode" && i + 1 < argc) {
+            const auto mode = parse_file_mode(argv[++i]);
+            if (!mode) {
+                fmt::print(stderr, "deskgate-milter: --socket-mode expects an octal file mode such as 0660, got '{}'\n{}",
+                           argv[i], kUsage);
+                return std::nullopt;
+            }
+            o.socket_mode = *mode;
+        } else {
+            fmt::print(stderr, "deskgate-milter: bad argument '{}'\n{}", a, kUsage);
             return std::nullopt;
         }
     }
     if (o.config_path.empty()) {
-        fmt::print(stderr, "usage: deskgate-milter --config PATH [--socket unix:/path|inet:PORT@127.0.0.1] [--foreground]\n");
+        fmt::print(stderr, "deskgate-milter: --config is required\n{}", kUsage);
         return std::nullopt;
     }
     return o;
@@ -459,7 +490,11 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "deskgate-milter: cannot listen on {}\n", socket);
         return kExitTempFail;
     }
-    if (socket.starts_with("unix:")) ::chmod(socket.c_str() + 5, socket_mode);
+    if (socket.starts_with("unix:") && ::chmod(socket.c_str() + 5, socket_mode) != 0) {
+        fmt::print(stderr, "deskgate-milter: cannot set mode {:04o} on {}: {}\n", socket_mode, socket.substr(5),
+                   std::strerror(errno));
+        return kExitTempFail;
+    }
     if (!foreground) {
         log_to_syslog();
         if (::daemon(0, 0) != 0) return kExitTempFail;

@@ -16,6 +16,7 @@ std::string_view to_string(Verdict v) {
     case Verdict::Duplicate: return "duplicate";
     case Verdict::Redirected: return "redirected";
     case Verdict::Held: return "held";
+    case Verdict::Bounce: return "bounce";
     case Verdict::Discarded: return "discarded";
     case Verdict::Refused: return "refused";
     case Verdict::UnknownRecipient: return "unknown-recipient";
@@ -42,6 +43,7 @@ Reply reply_for(Verdict v, std::string_view text) {
     case Verdict::Duplicate:
     case Verdict::Redirected:
     case Verdict::Held:
+    case Verdict::Bounce:
     case Verdict::Discarded: return make(250, 2, 0, 0);
     case Verdict::Refused: return make(550, 5, 7, 1);
     case Verdict::UnknownRecipient: return make(550, 5, 1, 1);

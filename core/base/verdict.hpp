@@ -22,6 +22,7 @@ enum class Verdict {
     Duplicate,         // 250: already stored (same Message-ID, same body, same queue)
     Redirected,        // 250: handed to the staff mailbox (outbox)
     Held,              // 250: kept for staff, no ticket rights (a refusal we may not bounce)
+    Bounce,            // 250: a delivery failure report matching none of our mail: the bounce list
     Discarded,         // 250: a routing rule discarded it (logged, not stored)
     Refused,           // 550 5.7.1 with the admin's text
     UnknownRecipient,  // 550 5.1.1
@@ -37,7 +38,7 @@ std::string_view to_string(Verdict);
 // Every verdict, in declaration order (for stats and tests).
 inline constexpr Verdict kAllVerdicts[] = {
     Verdict::NewTicket,     Verdict::Appended, Verdict::Note,        Verdict::Referral,
-    Verdict::Duplicate,     Verdict::Redirected, Verdict::Held,      Verdict::Discarded,
+    Verdict::Duplicate,     Verdict::Redirected, Verdict::Held,      Verdict::Bounce,    Verdict::Discarded,
     Verdict::Refused,       Verdict::UnknownRecipient, Verdict::TooBig, Verdict::Loop,
     Verdict::RateLimited,   Verdict::QueueInactive, Verdict::StoreUnavailable, Verdict::SpoolFailed,
     Verdict::InternalError,

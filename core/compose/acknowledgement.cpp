@@ -6,6 +6,7 @@
 #include "core/base/address.hpp"
 #include "core/compose/mail_parts.hpp"
 #include "core/policy/classify.hpp"
+#include "core/policy/generated_limit.hpp"
 #include "core/mail/header_encoding.hpp"
 #include "core/base/template.hpp"
 #include "core/policy/threading.hpp"
@@ -40,10 +41,7 @@ std::string acknowledgement_suppressed(const Config& config, const Queue& queue,
     if (config.queue_by_address.contains(recipient)) return "the recipient is one of our own addresses";
     if (auto plus = split_plus_address(recipient); plus && config.queue_by_address.contains(plus->base))
         return "the recipient is one of our own addresses";
-    if (config.global.generated_mail_limit > 0 && generated_last_hour >= config.global.generated_mail_limit)
-        return fmt::format("{} mails generated to {} in the last hour (limit {})", generated_last_hour, recipient,
-                           config.global.generated_mail_limit);
-    return {};
+    return generated_limit_reached(generated_limit(config, "ack", recipient), recipient, generated_last_hour);
 }
 
 const std::string& acknowledgement_template(const Queue& queue, bool in_hours) {

@@ -11,8 +11,8 @@
 
 namespace deskgate {
 
-std::string decision_address(const Config& config, const Queue& queue, TicketKey ticket, bool approve) {
-    return plus_address(queue.system_address, make_decision_token(config.global.secret, ticket, approve));
+std::string decision_address(const Config& config, const Queue& queue, TicketKey ticket, DecisionKind kind) {
+    return plus_address(queue.system_address, make_decision_token(config.global.secret, ticket, kind));
 }
 
 namespace {
@@ -37,17 +37,36 @@ std::string message(const ApprovalMail& m, std::string_view kind, std::string_vi
 
 }  // namespace
 
+// How to answer, in the request and in the question.
+std::string how_to_answer(const ApprovalMail& m) {
+    return fmt::format(
+        "Reply to this mail with one word on the first line:\n"
+        "  approve   (or yes) to approve the request,\n"
+        "  decline   (or no) to decline it.\n"
+        "Or write to {} to approve it, to {} to decline it.\n",
+        decision_address(*m.config, *m.queue, m.ticket->key, DecisionKind::Approve),
+        decision_address(*m.config, *m.queue, m.ticket->key, DecisionKind::Decline));
+}
+
 std::string build_approval_request(const ApprovalMail& m) {
-    const std::string approve = decision_address(*m.config, *m.queue, m.ticket->key, true);
-    const std::string decline = decision_address(*m.config, *m.queue, m.ticket->key, false);
+    const std::string tag = subject_tag(*m.queue, m.ticket->key);
+    const std::string body = fmt::format("A request from {} for {} waits for your approval:\n\n  {}\n\n{}\n\n{}",
+                                         m.ticket->opener, m.customer ? m.customer->name : "your organisation",
+                                         m.ticket->subject, m.request_text, how_to_answer(m));
+    return message(m, "approval", fmt::format("Approval needed: {} {}", m.ticket->subject, tag),
+                   decision_address(*m.config, *m.queue, m.ticket->key, DecisionKind::Answer), body);
+}
+
+std::string build_approval_question(const ApprovalMail& m, std::string_view why) {
     const std::string tag = subject_tag(*m.queue, m.ticket->key);
     const std::string body = fmt::format(
-        "A request from {} for {} waits for your approval:\n\n  {}\n\n{}\n\n"
-        "To approve it, reply to (or write to) {}\n"
-        "To decline it, write to {}\n",
-        m.ticket->opener, m.customer ? m.customer->name : "your organisation", m.ticket->subject, m.request_text, approve,
-        decline);
-    return message(m, "approval", fmt::format("Approval needed: {} {}", m.ticket->subject, tag), approve, body);
+        "Your answer about the request from {} ({}), \"{}\", did not say whether you approve it: {}.\n"
+        "Nothing was decided; the request still waits for your approval.\n\n{}",
+        m.ticket->opener, tag, m.ticket->subject, why, how_to_answer(m));
+    // One question per answer it asks about (m.now): the Message-ID stays unique.
+    return message(m, fmt::format("approval-question.{}", m.now),
+                   fmt::format("Approve or decline? {} {}", m.ticket->subject, tag),
+                   decision_address(*m.config, *m.queue, m.ticket->key, DecisionKind::Answer), body);
 }
 
 std::string build_approval_notice(const ApprovalMail& m) {

@@ -1,7 +1,8 @@
 // apply.cpp - Engine::apply: executes a DeliveryPlan in the caller's write transaction without
 // choosing anything: counts every recipient's verdict, stores the raw bytes, creates or
 // updates the ticket, writes its entries, queues the generated mail the plan asked for
-// (acknowledgement, approval requests and notices, decline notice) and the forwarded copy.
+// (acknowledgement, approval requests and notices, the question to an approver, decline
+// notice) and the forwarded copy.
 #include <algorithm>
 #include <stdexcept>
 
@@ -152,9 +153,13 @@ void Engine::update_ticket(WriteTxn& txn, DeliveryPlan& plan, const TicketEntry&
     const Queue* dq = config_.queue_by_num(t->queue);
     if (dq && tp.decision == TicketPlan::Decision::Decline) {
         t->closed_at = now;
-        queue_mail(txn, "declined", *dq, *t, t->opener,
-                   build_decline_notice(approval_mail(*dq, *t, "", t->opener, now), plan.sender), now);
+        if (tp.decline_notice)
+            queue_mail(txn, "declined", *dq, *t, t->opener,
+                       build_decline_notice(approval_mail(*dq, *t, "", t->opener, now), plan.sender), now);
     }
+    if (dq && !tp.approval_question.empty())
+        queue_mail(txn, "approval-question", *dq, *t, plan.sender,
+                   build_approval_question(approval_mail(*dq, *t, "", plan.sender, now), tp.approval_question), now);
     if (dq && tp.decision == TicketPlan::Decision::Approve && tp.ack.send && tp.ack.original) {
         Ticket opened = *t;  // the acknowledgement shows the ticket as it now is
         opened.status = tp.new_status;
@@ -198,6 +203,15 @@ void Engine::apply(WriteTxn& txn, DeliveryPlan& plan, const Envelope& envelope, 
         case TicketPlan::Kind::Refer: update_ticket(txn, plan, entry, raw, now); break;
         }
         if (tp.new_contact) txn.put_contact(*tp.new_contact);
+        if (tp.bounce) {
+            Bounce b = *tp.bounce;
+            b.received = now;
+            b.envelope_sender = normalize_address(envelope.sender);
+            b.recipients = envelope.recipients;
+            b.raw_id = raw_id;
+            b.raw_size = raw.size();
+            txn.add_bounce(b);
+        }
         if (!tp.mark_staff_undeliverable.empty())
             txn.put_state(staff_bounced_key(tp.mark_staff_undeliverable), std::to_string(now));
         if (plan.forward) {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/policy/generated_limit.hpp"
 #include "core/compose/notification.hpp"
 #include "core/compose/staff_reply.hpp"
 #include "core/decision/engine.hpp"
@@ -52,9 +53,7 @@ std::vector<std::string> Engine::notify_staff(WriteTxn& txn, const Ticket& ticke
         if (total <= queue->notify_attachment_limit) (void)parse_message(raw, &contents);
     }
     for (const Staff* s : staff) {
-        const std::string limit_key = "notify:" + s->address;
-        const std::uint32_t limit = config_.global.notification_limit;
-        if (limit > 0 && txn.generated_since(limit_key, now - 3600) >= limit) continue;
+        if (!generated_cap(config_, txn, "notify", s->address, now).empty()) continue;  // notification_limit
         if (const auto bounced = txn.state(staff_bounced_key(s->address));
             bounced && now - std::strtoll(bounced->c_str(), nullptr, 10) < 86400)
             continue;
@@ -68,7 +67,7 @@ std::vector<std::string> Engine::notify_staff(WriteTxn& txn, const Ticket& ticke
         in.attachment_contents = contents.empty() ? nullptr : &contents;
         in.headline = headline;
         in.now = now;
-        queue_mail(txn, "notify", *queue, &ticket, {s->address}, build_notification(in), now, limit_key);
+        queue_mail(txn, "notify", *queue, &ticket, {s->address}, build_notification(in), now);
         told.push_back(s->alias);
     }
     return told;
@@ -96,8 +95,7 @@ void Engine::carry_out_staff_action(WriteTxn& txn, DeliveryPlan& plan, const Tic
         keep_as_note();
         StaffNotice n{&config_, queue, staff, &*t, "Your commands were not carried out", refusal_text(act, *t),
                       "refused:" + entry.message_id, now};
-        queue_mail(txn, "staff-notice", *queue, &*t, {staff->address}, build_staff_notice(n), now,
-                   "notify:" + staff->address);
+        queue_mail(txn, "staff-notice", *queue, &*t, {staff->address}, build_staff_notice(n), now);
         return;
     }
     for (const TicketOp& op : act.ops) record_event(txn, *t, actor, apply_ticket_op(config_, *t, op, now), now);

@@ -9,6 +9,7 @@
 #include "core/base/address.hpp"
 #include "core/compose/acknowledgement.hpp"
 #include "core/policy/admission.hpp"
+#include "core/policy/generated_limit.hpp"
 
 namespace deskgate {
 namespace {
@@ -155,6 +156,16 @@ Outcome create_ticket(const Context& ctx, std::optional<TicketKey> linked_from, 
     tp.ack = plan_acknowledgement(ctx, tq, needs_approval);
     std::string text = why;
     if (needs_approval) text += ", awaiting approval by the customer's approvers";
+    // The approvers' mail is generated mail: capped like any (core/policy/generated_limit.hpp).
+    auto within_limit = [&](std::vector<std::string>& approvers, std::string_view kind, std::string_view what) {
+        std::erase_if(approvers, [&](const std::string& a) {
+            const std::string capped = generated_cap(ctx.config, ctx.txn, kind, a, ctx.facts.now);
+            if (!capped.empty()) text += fmt::format(", no {} to {}: {}", what, a, capped);
+            return !capped.empty();
+        });
+    };
+    within_limit(tp.ask_approvers, "approval", "approval request");
+    within_limit(tp.inform_approvers, "approval-info", "approval notice");
     if (tp.new_contact) text += ", new contact " + ctx.facts.sender;
     if (!tp.category.empty()) text += ", category " + tp.category;
     text += ", " + tp.ack.note;

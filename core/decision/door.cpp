@@ -10,6 +10,7 @@
 #include "core/policy/admission.hpp"
 #include "core/policy/authenticity.hpp"
 #include "core/policy/classify.hpp"
+#include "core/policy/rate_bucket.hpp"
 #include "core/policy/routing.hpp"
 #include "core/policy/sender_identity.hpp"
 
@@ -35,7 +36,7 @@ void InboundDoor::reset() {
     message_.clear();
     in_body_ = false;
     size_ = 0;
-    rate_ = Rate::Unchecked;
+    rate_.clear();
     smtp_auth_ = false;
     unauthenticated_ = false;
     add_.clear();
@@ -80,14 +81,19 @@ std::optional<DoorReply> InboundDoor::recipient(std::string_view raw_address, st
         if (auto r = admit_message(*config_, target, facts); r && !r->reply.success())
             return refuse("RCPT", address, r->verdict, r->reply, r->explanation);
     }
-    // Per-sender rate limit: one message counts once, however many helpdesk recipients it has.
-    if (limiter_ && rate_ == Rate::Unchecked)
-        rate_ = limiter_->allow(envelope_sender_.empty() ? "<>" : envelope_sender_, now) ? Rate::Allowed : Rate::Refused;
-    if (rate_ == Rate::Refused)
-        return refuse("RCPT", address, Verdict::RateLimited,
-                      reply_for(Verdict::RateLimited, fmt::format("too many messages from <{}>, try again later", envelope_sender_)),
-                      fmt::format("sender <{}> is over {} messages in {} seconds", envelope_sender_,
-                                  config_->global.sender_rate_limit, config_->global.sender_rate_window));
+    // Per-sender rate limit: one message counts once per bucket, however many helpdesk
+    // recipients it has.
+    if (limiter_) {
+        std::string bucket = rate_bucket(*config_, envelope_sender_, target, client_);
+        auto it = std::find_if(rate_.begin(), rate_.end(), [&](const auto& r) { return r.first == bucket; });
+        if (it == rate_.end()) it = rate_.insert(rate_.end(), {bucket, limiter_->allow(bucket, now)});
+        if (!it->second)
+            return refuse("RCPT", address, Verdict::RateLimited,
+                          reply_for(Verdict::RateLimited,
+                                    fmt::format("too many messages from <{}>, try again later", envelope_sender_)),
+                          fmt::format("{} is over {} messages in {} seconds", describe_bucket(bucket),
+                                      config_->global.sender_rate_limit, config_->global.sender_rate_window));
+    }
     helpdesk_.emplace_back(address, target);
     return std::nullopt;
 }

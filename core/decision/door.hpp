@@ -4,7 +4,8 @@
 // helpdesk addresses pass untouched; helpdesk recipients get core's admission checks
 // (core/policy/admission, the same ones the LMTP agent runs): at RCPT what the address and
 // the envelope sender tell (unknown 5.1.1, inactive 4.2.1, customer not enabled 5.7.1, the
-// per-sender rate limit 4.7.1), at end of message what the message tells (From of a customer
+// per-sender rate limit 4.7.1 - see rate_bucket in door.cpp for whose count a message is), at
+// end of message what the message tells (From of a customer
 // not enabled, routing rules' refuse, unauthenticated senders of customers that require
 // authentication, loops, size). The sender's own server then tells the sender: no backscatter.
 // What the door proves it hands on: a signed authentication mark (authenticity.hpp) for a
@@ -39,6 +40,9 @@ public:
     InboundDoor(std::shared_ptr<const Config> config, SenderRateLimiter* limiter = nullptr,
                 VerdictCounter* counter = nullptr);
 
+    // The connecting client's address (the milter's connect callback; "" = unknown). It stays
+    // for the connection's transactions: the rate-limit bucket of its null-sender mail.
+    void client(std::string_view address) { client_ = std::string(address); }
     // `smtp_auth`: the client logged in with SMTP AUTH ({auth_authen}).
     void sender(std::string_view envelope_sender, bool smtp_auth = false);
     // nullopt: accept this recipient (or it is not ours); a reply: refuse it.
@@ -76,7 +80,9 @@ private:
     SenderRateLimiter* limiter_ = nullptr;
     VerdictCounter* counter_ = nullptr;
     bool keep_body_ = false;  // a routing rule reads the body
-    enum class Rate { Unchecked, Allowed, Refused } rate_ = Rate::Unchecked;  // once per transaction
+    // The per-sender rate limit, counted once per transaction and bucket (rate_bucket()).
+    std::vector<std::pair<std::string, bool>> rate_;
+    std::string client_;
     std::string envelope_sender_;
     bool smtp_auth_ = false;
     bool unauthenticated_ = false;

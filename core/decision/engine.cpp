@@ -18,8 +18,10 @@
 #include "core/model/token.hpp"
 #include "core/policy/admission.hpp"
 #include "core/policy/fetched_recipient.hpp"
+#include "core/policy/generated_limit.hpp"
 #include "core/policy/lifecycle.hpp"
 #include "core/policy/return_path.hpp"
+#include "core/store/empty_txn.hpp"
 
 namespace deskgate {
 
@@ -27,13 +29,16 @@ Engine::Engine(const Config& config) : config_(config), compiled_(config) {}
 
 Engine::~Engine() = default;
 
-std::uint64_t Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,
-                                 const std::vector<std::string>& recipients, const std::string& raw, std::int64_t now,
-                                 std::string_view limit_key) const {
+bool Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,
+                        const std::vector<std::string>& recipients, const std::string& raw, std::int64_t now) const {
+    std::vector<std::string> to;
+    for (const std::string& r : recipients)
+        if (generated_cap(config_, txn, kind, r, now).empty()) to.push_back(r);
+    if (to.empty()) return false;
     OutboxItem item;
     item.kind = std::string(kind);
     item.sender = queue.sender_address;
-    item.recipients = recipients;
+    item.recipients = to;
     item.raw_id = txn.put_raw(raw);
     if (ticket) item.ticket = ticket->key;
     item.created = now;
@@ -44,9 +49,8 @@ std::uint64_t Engine::queue_mail(WriteTxn& txn, std::string_view kind, const Que
         item.sender = std::move(sender);
         txn.update_outbox(item);
     }
-    // Every kind counts against the per-recipient limit (notifications against their own).
-    for (const std::string& r : recipients) txn.note_generated(limit_key.empty() ? std::string_view(r) : limit_key, now);
-    return item.raw_id;
+    for (const std::string& r : to) txn.note_generated(generated_limit(config_, kind, r).key, now);
+    return true;
 }
 
 ApprovalMail Engine::approval_mail(const Queue& queue, const Ticket& ticket, const std::string& text,
@@ -76,9 +80,14 @@ std::optional<std::string> Engine::close(WriteTxn& txn, TicketKey key, std::int6
     std::string why = fmt::format("ticket {} closed", to_string(key));
     if (q->close_summary && !t->opener.empty() &&
         std::find(t->undeliverable.begin(), t->undeliverable.end(), t->opener) == t->undeliverable.end()) {
-        queue_mail(txn, "summary", *q, *t, t->opener,
-                   build_close_summary(config_, *q, *t, txn.entries(key), config_.customer_by_id(t->customer_id), now), now);
-        why += ", summary to " + t->opener;
+        if (const std::string capped = generated_cap(config_, txn, "summary", t->opener, now); !capped.empty()) {
+            why += fmt::format(", no summary to {}: {}", t->opener, capped);
+        } else {
+            queue_mail(txn, "summary", *q, *t, t->opener,
+                       build_close_summary(config_, *q, *t, txn.entries(key), config_.customer_by_id(t->customer_id), now),
+                       now);
+            why += ", summary to " + t->opener;
+        }
     }
     return why;
 }
@@ -207,7 +216,9 @@ std::vector<DeliveryPlan> Engine::deliver_batch(Store& store, const std::vector<
             results[i] = in.failure == SessionFailure::None ? plan(txn, in.envelope, in.parsed, in.raw.size(), in.now)
                                                              : session_failure_plan(in);
             results[i].rcpt_refusals = in.rcpt_refusals;
+            const std::size_t queued = txn.outbox_added();
             apply(txn, results[i], in.envelope, in.raw, in.now);
+            results[i].queued_mail = txn.outbox_added() > queued;
         });
     }
     const auto errors = store.write_each(writes);
@@ -218,6 +229,12 @@ std::vector<DeliveryPlan> Engine::deliver_batch(Store& store, const std::vector<
                                                                 : session_failure_plan(inputs[i]);
     }
     return results;
+}
+
+DeliveryPlan Engine::dry_run_without_store(const Envelope& envelope, std::string_view raw, std::int64_t now) const {
+    DeliveryPlan result = plan(empty_read_txn(), envelope, parse_message(raw), raw.size(), now);
+    render_replies(result);
+    return result;
 }
 
 DeliveryPlan Engine::dry_run(const Store& store, const Envelope& envelope, std::string_view raw,

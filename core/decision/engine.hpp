@@ -46,11 +46,14 @@ public:
 
     // Group commit: every message decided and written in its own nested transaction, all
     // committed with one fsync; results in input order. Same failure mapping as deliver().
+    // A plan's queued_mail says its message put mail into the outbox (committed).
     std::vector<DeliveryPlan> deliver_batch(Store& store, const std::vector<DeliveryInput>& inputs) const;
 
     // plan() in a read transaction; nothing is written.
     DeliveryPlan dry_run(const Store& store, const Envelope& envelope, std::string_view raw,
                          std::int64_t now) const;
+    // dry_run() against an empty store, for when none exists yet (nothing is created).
+    DeliveryPlan dry_run_without_store(const Envelope& envelope, std::string_view raw, std::int64_t now) const;
 
     const Config& config() const { return config_; }
 
@@ -75,16 +78,16 @@ public:
                                           const TicketEntry* entry, std::string_view raw, std::string_view exclude,
                                           std::int64_t now, const std::string& headline = {}) const;
 
-    // Puts a generated mail into the outbox (its return path: core/policy/return_path.hpp) and counts it for the
-    // per-recipient limit under `limit_key` ("" = the recipient's own address). `ticket` may be
-    // null (a welcome mail). Returns the raw bytes' id.
-    std::uint64_t queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,
-                             const std::vector<std::string>& recipients, const std::string& raw, std::int64_t now,
-                             std::string_view limit_key = {}) const;
+    // Puts a generated mail of `kind` into the outbox (its return path: core/policy/return_path.hpp)
+    // and counts it for each recipient - where every generated mail passes, so the one cap of
+    // core/policy/generated_limit.hpp holds here: a recipient at their limit is left out.
+    // `ticket` may be null (a welcome mail). Returns whether anything was queued.
+    bool queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket* ticket,
+                    const std::vector<std::string>& recipients, const std::string& raw, std::int64_t now) const;
 
 private:
-    std::uint64_t queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
-                             const std::string& recipient, const std::string& raw, std::int64_t now) const {
+    bool queue_mail(WriteTxn& txn, std::string_view kind, const Queue& queue, const Ticket& ticket,
+                    const std::string& recipient, const std::string& raw, std::int64_t now) const {
         return queue_mail(txn, kind, queue, &ticket, std::vector<std::string>{recipient}, raw, now);
     }
     // A staff member's answer by mail (plan.ticket.staff), in apply_staff.cpp.

@@ -73,6 +73,8 @@ struct TicketPlan {
     std::vector<std::string> ask_approvers;     // Create: approval requests to send
     std::vector<std::string> inform_approvers;  // Create (optional authorization): notices
     enum class Decision { None, Approve, Decline } decision = Decision::None;  // Append by an approver
+    bool decline_notice = false;                // Decline: tell the requester (within the generated-mail limit)
+    std::string approval_question;              // Note of an approver's unclear answer: ask them (why it was unclear)
     std::optional<Contact> new_contact;
     std::string author;                  // who wrote the entry, when not the identified sender
     std::string explanation;
@@ -80,6 +82,7 @@ struct TicketPlan {
     std::optional<NotifyEvent> notify;
     std::string notify_exclude;          // staff alias
     std::optional<StaffAction> staff;    // Kind::Append / Note of a staff answer by mail
+    std::optional<Bounce> bounce;        // Kind::None: an unmatched bounce for the bounce list
 };
 
 struct DeliveryPlan {
@@ -91,6 +94,7 @@ struct DeliveryPlan {
     std::optional<OutboxItem> forward;   // Redirected / Held: a copy for a person (outbox)
     std::vector<Verdict> rcpt_refusals;  // answered by the session at RCPT time: counted with these
     bool store_raw = false;              // anything to write at all
+    bool queued_mail = false;            // deliver_batch: committed with items for the outbox
 };
 
 // One message for deliver_batch(): parsed beforehand (parse_message), so parsing can run on

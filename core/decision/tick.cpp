@@ -72,8 +72,9 @@ void welcome_staff(const Engine& engine, WriteTxn& txn, std::int64_t now, std::v
         if (fresh.empty()) continue;
         const StaffNotice notice{&config, fresh.front(), &s, nullptr, "Welcome to the helpdesk",
                                  welcome_text(config, s, fresh), fmt::format("welcome:{}:{}", s.address, done), now};
-        engine.queue_mail(txn, "welcome", *fresh.front(), nullptr, {s.address}, build_staff_notice(notice), now,
-                          "notify:" + s.address);
+        // Over the staff member's notification_limit: welcomed at a later tick instead.
+        if (!engine.queue_mail(txn, "welcome", *fresh.front(), nullptr, {s.address}, build_staff_notice(notice), now))
+            continue;
         std::string all = done;
         for (const Queue* q : fresh) all += (all.empty() ? "" : " ") + std::to_string(q->number);
         txn.put_state(key, all);

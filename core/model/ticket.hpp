@@ -1,5 +1,5 @@
 // ticket.hpp - what the store keeps: tickets, their entries (messages, notes, referrals),
-// automatically created contacts and outbox items. Plain values; encoded in store/record_codec.cpp.
+// automatically created contacts, unmatched bounces and outbox items. Plain values; encoded in store/record_codec.cpp.
 #pragma once
 
 #include <compare>
@@ -91,6 +91,23 @@ struct Contact {
     std::int64_t created = 0;
 };
 
+// A delivery failure report that matched none of our mail: kept in the store's bounce list
+// (`deskgate bounces`) for kBounceDays with its raw bytes - never a ticket, never answered.
+struct Bounce {
+    std::uint64_t id = 0;
+    std::int64_t received = 0;              // Unix seconds
+    std::string envelope_sender;            // normalised ("" = the null sender)
+    std::vector<std::string> recipients;    // envelope recipients, as given
+    std::string from;                       // From address, normalised
+    std::string subject;
+    std::string message_id;
+    std::vector<std::string> failed;        // Final-Recipient addresses the report gives up on
+    std::string diagnostic;                 // the first failure's Diagnostic-Code (else its Status)
+    std::string reason;                     // why it matched none of our mail
+    std::uint64_t raw_id = 0;
+    std::uint64_t raw_size = 0;
+};
+
 struct OutboxItem {
     std::uint64_t id = 0;
     std::string kind;                       // "redirect", "ack", ...
@@ -99,9 +116,9 @@ struct OutboxItem {
     std::uint64_t raw_id = 0;               // message bytes to send
     std::optional<TicketKey> ticket;
     std::int64_t created = 0;
-    std::int64_t next_attempt = 0;
+    std::int64_t next_attempt = 0;          // pending: when due; sending: when the claim expires
     std::uint32_t attempts = 0;
-    std::string state = "pending";          // pending | sent | failed
+    std::string state = "pending";          // pending | sending (claimed, store/outbox_policy.hpp) | sent | failed
     std::string last_error;
 };
 

@@ -91,21 +91,40 @@ bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string
     return !secret.empty() && constant_time_equal(detail, make_journal_token(secret, ticket, message_id));
 }
 
-std::string make_decision_token(std::string_view secret, TicketKey ticket, bool approve) {
+namespace {
+
+char decision_letter(DecisionKind kind) {
+    switch (kind) {
+    case DecisionKind::Approve: return 'a';
+    case DecisionKind::Decline: return 'd';
+    case DecisionKind::Answer: return 'r';
+    }
+    return 'r';
+}
+
+}  // namespace
+
+std::string make_decision_token(std::string_view secret, TicketKey ticket, DecisionKind kind) {
     const std::string id = to_string(ticket);
-    const char kind = approve ? 'a' : 'd';
-    return fmt::format("{}{}-{}", kind, id, hmac_sha256_hex(secret, fmt::format("decision:{}:{}", kind, id)).substr(0, 16));
+    const char letter = decision_letter(kind);
+    return fmt::format("{}{}-{}", letter, id, hmac_sha256_hex(secret, fmt::format("decision:{}:{}", letter, id)).substr(0, 16));
 }
 
 std::optional<Decision> verify_decision_token(std::string_view secret, std::string_view detail) {
-    if (secret.empty() || detail.size() < 2 || (detail.front() != 'a' && detail.front() != 'd')) return std::nullopt;
+    if (secret.empty() || detail.size() < 2) return std::nullopt;
+    DecisionKind kind;
+    switch (detail.front()) {
+    case 'a': kind = DecisionKind::Approve; break;
+    case 'd': kind = DecisionKind::Decline; break;
+    case 'r': kind = DecisionKind::Answer; break;
+    default: return std::nullopt;
+    }
     const auto last_dash = detail.rfind('-');
     if (last_dash == std::string_view::npos) return std::nullopt;
     const auto key = parse_ticket_key(detail.substr(1, last_dash - 1));
     if (!key) return std::nullopt;
-    const bool approve = detail.front() == 'a';
-    if (!constant_time_equal(detail, make_decision_token(secret, *key, approve))) return std::nullopt;
-    return Decision{*key, approve};
+    if (!constant_time_equal(detail, make_decision_token(secret, *key, kind))) return std::nullopt;
+    return Decision{*key, kind};
 }
 
 std::string make_bounce_token(std::string_view secret, std::uint64_t outbox_id) {

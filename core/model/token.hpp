@@ -39,11 +39,14 @@ bool verify_journal_token(std::string_view secret, TicketKey ticket, std::string
                           std::string_view detail);
 
 // The +details of the addresses an approver answers to (BRIEF rule 8): "a10-42-<16 hex>"
-// approves the request in ticket 10-42, "d10-42-<16 hex>" declines it.
-std::string make_decision_token(std::string_view secret, TicketKey ticket, bool approve);
+// approves the request in ticket 10-42, "d10-42-<16 hex>" declines it, and "r10-42-<16 hex>"
+// (the approval request's Reply-To) lets the answer's first word decide
+// (core/policy/approval_answer.hpp).
+enum class DecisionKind { Approve, Decline, Answer };
+std::string make_decision_token(std::string_view secret, TicketKey ticket, DecisionKind kind);
 struct Decision {
     TicketKey ticket;
-    bool approve = false;
+    DecisionKind kind = DecisionKind::Answer;
 };
 std::optional<Decision> verify_decision_token(std::string_view secret, std::string_view detail);
 

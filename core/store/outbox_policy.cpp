@@ -6,7 +6,17 @@
 namespace deskgate {
 
 bool outbox_due(const OutboxItem& item, std::int64_t now) {
-    return item.state == "pending" && item.next_attempt <= now;
+    return (item.state == "pending" || item.state == "sending") && item.next_attempt <= now;
+}
+
+OutboxItem claim_for_sending(OutboxItem item, std::int64_t now) {
+    item.state = "sending";
+    item.next_attempt = now + kClaimSeconds;
+    return item;
+}
+
+bool still_claimed(const OutboxItem& current, const OutboxItem& claimed) {
+    return current.state == "sending" && current.next_attempt == claimed.next_attempt;
 }
 
 OutboxItem after_attempt(OutboxItem item, SendOutcome outcome, std::string_view message, std::int64_t now) {
@@ -25,6 +35,7 @@ OutboxItem after_attempt(OutboxItem item, SendOutcome outcome, std::string_view 
             item.state = "failed";
         } else {
             const std::int64_t backoff = std::min<std::int64_t>(3600, std::int64_t{60} << std::min<std::uint32_t>(item.attempts - 1, 10));
+            item.state = "pending";
             item.next_attempt = now + backoff;
         }
         break;

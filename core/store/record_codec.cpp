@@ -1,5 +1,5 @@
 // record_codec.cpp - the store's keys and records: big-endian keys (so LMDB orders them), and
-// Ticket, TicketEntry, MessageRef, Contact and OutboxItem encoded with the codec.hpp
+// Ticket, TicketEntry, MessageRef, Contact, OutboxItem and Bounce encoded with the codec.hpp
 // primitives, each record starting with a format byte so later schema versions can migrate
 // them. Older record formats still decode; anything truncated or corrupt throws codec::Error.
 #include <glib.h>
@@ -300,6 +300,44 @@ OutboxItem decode_outbox(std::string_view bytes) {
     o.last_error = r.str();
     end_record(r);
     return o;
+}
+
+std::string encode(const Bounce& b) {
+    Writer w;
+    begin_record(w);
+    w.u64(b.id);
+    w.i64(b.received);
+    w.str(b.envelope_sender);
+    w.strings(b.recipients);
+    w.str(b.from);
+    w.str(b.subject);
+    w.str(b.message_id);
+    w.strings(b.failed);
+    w.str(b.diagnostic);
+    w.str(b.reason);
+    w.u64(b.raw_id);
+    w.u64(b.raw_size);
+    return w.data();
+}
+
+Bounce decode_bounce(std::string_view bytes) {
+    Reader r(bytes);
+    check_record(r);
+    Bounce b;
+    b.id = r.u64();
+    b.received = r.i64();
+    b.envelope_sender = r.str();
+    b.recipients = r.strings();
+    b.from = r.str();
+    b.subject = r.str();
+    b.message_id = r.str();
+    b.failed = r.strings();
+    b.diagnostic = r.str();
+    b.reason = r.str();
+    b.raw_id = r.u64();
+    b.raw_size = r.u64();
+    end_record(r);
+    return b;
 }
 
 }  // namespace deskgate::store_internal

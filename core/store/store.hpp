@@ -1,10 +1,12 @@
 // store.hpp - the LMDB ticket store. One environment (a directory) with named databases:
-//   meta      "schema"            -> u32 schema version (checked at open); "state:<key>" -> small state
+//   meta      "schema"            -> u32 schema version (checked at open); "state:<key>" -> small state;
+//             "bounce:" + u64 BE   -> Bounce: the bounce list, kept kBounceDays (no schema change:
+//                                     an older deskgate of schema 3 leaves these keys alone)
 //   tickets   TicketKey(8, BE)     -> Ticket
 //   entries   TicketKey + u32 BE   -> TicketEntry
 //   raw       u64 BE               -> raw message bytes, exactly as received
 //   msgids    message id (dupsort) -> MessageRef      (inbound and outbound ids)
-//   sequences u32 queue BE         -> u32 last ticket sequence; "raw"/"outbox" -> u64 counters
+//   sequences u32 queue BE         -> u32 last ticket sequence; "raw"/"outbox"/"bounce" -> u64 counters
 //   contacts  normalised address   -> Contact
 //   outbox    u64 BE               -> OutboxItem
 //   generated normalised address   -> times deskgate generated mail to it (last 24 hours)
@@ -43,6 +45,8 @@ inline constexpr std::uint32_t kSchemaVersion = 3;
 // A read-only open reads stores back to this schema as they are (an old store just has no
 // verdict counters and no word index); older ones need a writer to migrate them first.
 inline constexpr std::uint32_t kOldestReadableSchema = 1;
+// How long the bounce list keeps an unmatched bounce (and its raw bytes).
+inline constexpr std::int64_t kBounceDays = 30;
 
 struct StoreError {
     std::string message;
@@ -69,6 +73,8 @@ public:
     virtual std::vector<Contact> contacts() const = 0;
     virtual std::vector<OutboxItem> outbox() const = 0;
     virtual std::optional<OutboxItem> outbox_item(std::uint64_t id) const = 0;
+    // The bounce list: delivery failure reports that matched none of our mail, oldest first.
+    virtual std::vector<Bounce> bounces() const = 0;
     // How many mails deskgate generated to `address` (acknowledgements, notifications) at or
     // after `since`: the per-recipient limit that keeps auto-responders from looping.
     virtual std::size_t generated_since(std::string_view address, std::int64_t since) const = 0;
@@ -104,6 +110,12 @@ public:
     // Assigns item.id and stores it.
     virtual std::uint64_t add_outbox(OutboxItem& item) = 0;
     virtual void update_outbox(const OutboxItem& item) = 0;
+    // How many items add_outbox put into this transaction so far: once it commits, there is
+    // mail for the outbox worker (deskgate-lmtpd wakes it instead of waiting for its poll).
+    virtual std::size_t outbox_added() const = 0;
+    // Assigns bounce.id and adds it to the bounce list; entries older than kBounceDays before
+    // bounce.received leave the list, with their raw bytes.
+    virtual std::uint64_t add_bounce(Bounce& bounce) = 0;
     // Records one generated mail to `address` at `now` (entries older than a day are dropped).
     virtual void note_generated(std::string_view address, std::int64_t now) = 0;
     // Adds n to the counter of verdict `name` (rolled back with the transaction).

@@ -40,11 +40,13 @@ std::string encode(const TicketEntry& e);
 std::string encode(const MessageRef& m);
 std::string encode(const Contact& c);
 std::string encode(const OutboxItem& o);
+std::string encode(const Bounce& b);
 Ticket decode_ticket(std::string_view bytes);
 TicketEntry decode_entry(std::string_view bytes);
 MessageRef decode_ref(std::string_view bytes);
 Contact decode_contact(std::string_view bytes);
 OutboxItem decode_outbox(std::string_view bytes);
+Bounce decode_bounce(std::string_view bytes);
 
 struct Dbis {
     MDB_dbi meta = 0, tickets = 0, entries = 0, raw = 0, msgids = 0, sequences = 0, contacts = 0,
@@ -84,6 +86,7 @@ public:
     std::optional<OutboxItem> outbox_item(std::uint64_t id) const override;
     std::size_t generated_since(std::string_view address, std::int64_t since) const override;
     std::vector<OutboxItem> outbox() const override;
+    std::vector<Bounce> bounces() const override;
     std::vector<std::pair<std::string, std::uint64_t>> verdict_counts() const override;
     std::optional<std::string> state(std::string_view key) const override;
     std::vector<TicketKey> search(const std::vector<std::string>& words, std::size_t limit) const override;
@@ -111,6 +114,7 @@ public:
     std::vector<Contact> contacts() const override { return read_.contacts(); }
     std::vector<OutboxItem> outbox() const override { return read_.outbox(); }
     std::optional<OutboxItem> outbox_item(std::uint64_t id) const override { return read_.outbox_item(id); }
+    std::vector<Bounce> bounces() const override { return read_.bounces(); }
     std::size_t generated_since(std::string_view a, std::int64_t since) const override {
         return read_.generated_since(a, since);
     }
@@ -132,6 +136,8 @@ public:
     void put_contact(const Contact& c) override;
     std::uint64_t add_outbox(OutboxItem& item) override;
     void update_outbox(const OutboxItem& item) override;
+    std::size_t outbox_added() const override { return outbox_added_; }
+    std::uint64_t add_bounce(Bounce& bounce) override;
 
     // A put ran out of map. Remembered so that growth happens even when the callback caught
     // (and swallowed) the error: the transaction cannot commit anyway.
@@ -145,6 +151,7 @@ private:
     void index(TicketKey key, const std::vector<std::string>& words);
 
     bool map_full_ = false;
+    std::size_t outbox_added_ = 0;
     ReadTxnImpl read_;
     MDB_txn* txn_;
     const Dbis& db_;

@@ -128,6 +128,21 @@ std::vector<OutboxItem> ReadTxnImpl::outbox() const {
     return out;
 }
 
+namespace {
+
+constexpr std::string_view kBouncePrefix = "bounce:";
+
+}  // namespace
+
+std::vector<Bounce> ReadTxnImpl::bounces() const {
+    std::vector<Bounce> out;
+    lmdb::Cursor c(txn_, db_.meta);
+    MDB_val k = lmdb::val(kBouncePrefix), d{};
+    for (auto op = MDB_SET_RANGE; c.get(k, d, op) && lmdb::view(k).starts_with(kBouncePrefix); op = MDB_NEXT)
+        out.push_back(decode_bounce(lmdb::view(d)));
+    return out;
+}
+
 std::vector<std::pair<std::string, std::uint64_t>> ReadTxnImpl::verdict_counts() const {
     return read_counters(txn_, db_);
 }
@@ -249,11 +264,36 @@ void WriteTxnImpl::put_contact(const Contact& c) { put(db_.contacts, key_text(c.
 std::uint64_t WriteTxnImpl::add_outbox(OutboxItem& item) {
     item.id = next_counter("outbox", 8);
     update_outbox(item);
+    ++outbox_added_;
     return item.id;
 }
 
 void WriteTxnImpl::update_outbox(const OutboxItem& item) {
     put(db_.outbox, u64_key(item.id), encode(item));
+}
+
+std::uint64_t WriteTxnImpl::add_bounce(Bounce& bounce) {
+    // The list is in id order, which is arrival order: the old ones are at its front.
+    std::vector<std::pair<std::string, std::uint64_t>> expired;  // (key, raw id)
+    {
+        lmdb::Cursor c(txn_, db_.meta);
+        MDB_val k = lmdb::val(kBouncePrefix), d{};
+        for (auto op = MDB_SET_RANGE; c.get(k, d, op) && lmdb::view(k).starts_with(kBouncePrefix); op = MDB_NEXT) {
+            const Bounce old = decode_bounce(lmdb::view(d));
+            if (old.received >= bounce.received - kBounceDays * 86400) break;
+            expired.emplace_back(std::string(lmdb::view(k)), old.raw_id);
+        }
+    }
+    for (const auto& [key, raw_id] : expired) {
+        MDB_val k = lmdb::val(key);
+        lmdb::check(mdb_del(txn_, db_.meta, &k, nullptr), "mdb_del bounce");
+        const std::string raw_key = u64_key(raw_id);
+        MDB_val rk = lmdb::val(raw_key);
+        if (const int rc = mdb_del(txn_, db_.raw, &rk, nullptr); rc != MDB_NOTFOUND) lmdb::check(rc, "mdb_del raw");
+    }
+    bounce.id = next_counter("bounce", 8);
+    put(db_.meta, std::string(kBouncePrefix) + u64_key(bounce.id), encode(bounce));
+    return bounce.id;
 }
 
 std::uint64_t WriteTxnImpl::next_counter(std::string_view key, std::size_t width) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace deskgate {
 namespace {
 
@@ -29,6 +31,13 @@ bool staff_may_see(const Staff& staff, const Ticket& ticket) {
     if (!staff.categories) return true;
     const auto& allowed = *staff.categories;
     return !ticket.category.empty() && std::find(allowed.begin(), allowed.end(), ticket.category) != allowed.end();
+}
+
+std::optional<std::string> hidden_from(const Staff& staff, const Ticket& ticket) {
+    if (staff_may_see(staff, ticket)) return std::nullopt;
+    return fmt::format("{} may not see ticket {} ({})", staff.alias, to_string(ticket.key),
+                       ticket.category.empty() ? std::string("uncategorised tickets")
+                                               : "tickets of category " + ticket.category);
 }
 
 std::vector<Ticket> select_tickets(std::vector<Ticket> tickets, const View* view, const Staff* as, std::int64_t now) {

@@ -187,7 +187,7 @@ TEST_CASE("two helpdesks pointed at each other exchange at most one acknowledgem
     CHECK(out_b.empty());
 }
 
-TEST_CASE("bounces: by VERP token or returned Message-ID they join the ticket; unmatched ones open no answered ticket") {
+TEST_CASE("bounces: by VERP token or returned Message-ID they join the ticket; unmatched ones open none") {
     TempDir dir;
     Store store = std::move(std::get<Store>(Store::open(Store::Options{dir.path() / "s", 1u << 20, false})));
     const Engine engine(example());
@@ -221,12 +221,12 @@ TEST_CASE("bounces: by VERP token or returned Message-ID they join the ticket; u
     CHECK(p.recipients[0].verdict == Verdict::Appended);
     CHECK(p.recipients[0].explanation.find("returned acknowledgement") != std::string::npos);
 
-    // 3. a forged token and nothing to match: an ordinary ticket, not acknowledged
+    // 3. a forged token and nothing to match: no ticket, the bounce list (tests/unit/test_bounces.cpp)
     p = engine.deliver(store, {"", {"bounces+b1-0000000000000000@helpdesk.example.com"}, ""},
                        "From: MAILER-DAEMON@x.example\r\nSubject: failure\r\nMessage-ID: <dsn3@x>\r\n\r\nsomething\r\n",
                        kTue0900 + 180);
-    CHECK(p.recipients[0].verdict == Verdict::NewTicket);
-    CHECK(p.recipients[0].explanation.find("no acknowledgement: null sender") != std::string::npos);
+    CHECK(p.recipients[0].verdict == Verdict::Bounce);
+    CHECK_FALSE(p.recipients[0].ticket);
     REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { out = customer_mail(txn.outbox()); }));
     CHECK(out.size() == 1);  // nothing sent to robots
 }
@@ -262,8 +262,8 @@ TEST_CASE("request authorization: approvers asked, approve opens and acknowledge
     CHECK(out[0].recipients == std::vector<std::string>{"boss@initech.example"});
     std::string raw;
     REQUIRE_FALSE(store.read([&](const ReadTxn& txn) { raw = txn.raw(out[0].raw_id).value_or(""); }));
-    const std::string approve = decision_address(c, support(), {10, 1}, true);
-    const std::string decline = decision_address(c, support(), {10, 1}, false);
+    const std::string approve = decision_address(c, support(), {10, 1}, DecisionKind::Approve);
+    const std::string decline = decision_address(c, support(), {10, 1}, DecisionKind::Decline);
     CHECK(raw.find(approve) != std::string::npos);
     CHECK(raw.find(decline) != std::string::npos);
     CHECK(raw.find("A red one, please.") != std::string::npos);
@@ -287,7 +287,7 @@ TEST_CASE("request authorization: approvers asked, approve opens and acknowledge
 
     // a second request, declined: closed, the requester is told
     request("s2@initech.example", kTue0900 + 300);
-    p = engine.deliver(store, {"boss@initech.example", {decision_address(c, support(), {10, 2}, false)}, ""},
+    p = engine.deliver(store, {"boss@initech.example", {decision_address(c, support(), {10, 2}, DecisionKind::Decline)}, ""},
                        "From: boss@initech.example\r\nSubject: no\r\nMessage-ID: <no@initech.example>\r\n\r\nno\r\n", kTue0900 + 400);
     CHECK(p.recipients[0].verdict == Verdict::Appended);
     const Ticket declined = ticket({10, 2});

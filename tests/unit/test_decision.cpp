@@ -259,7 +259,7 @@ TEST_CASE("the acknowledgement after an approval follows the acknowledgement rul
     };
     auto approve = [&](TicketKey k, const std::string& mid) {
         return d.deliver("From: Boss <boss@initech.example>\r\nSubject: ok\r\nMessage-ID: <" + mid + ">\r\n\r\nyes\r\n",
-                         {decision_address(d.config, support, k, true)}, "boss@initech.example", kNow + 120);
+                         {decision_address(d.config, support, k, DecisionKind::Approve)}, "boss@initech.example", kNow + 120);
     };
     auto acks = [&] {
         std::vector<OutboxItem> out;

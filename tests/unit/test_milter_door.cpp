@@ -5,7 +5,9 @@
 
 #include "config/load.hpp"
 #include "core/policy/authenticity.hpp"
+#include "core/base/address.hpp"
 #include "core/decision/door.hpp"
+#include "core/model/token.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -188,4 +190,39 @@ TEST_CASE("customers requiring authenticated senders: refuse, or mark for no tic
     REQUIRE(r);
     CHECK(r->reply.status == EnhancedStatus{5, 7, 1});
     CHECK(door.mark_unauthenticated());
+}
+
+TEST_CASE("null-sender mail: a bucket per reporting MTA, and bounces with our VERP token one per token") {
+    LoadResult r = load_config(deskgate::test::source_dir() / "config/examples/deskgate.toml");
+    REQUIRE(r.config);
+    const auto example = std::make_shared<const Config>(std::move(*r.config));
+    REQUIRE_FALSE(example->global.bounce_address.empty());
+    auto verp = [&](std::uint64_t id) {
+        return "<" + plus_address(example->global.bounce_address, make_bounce_token(example->global.secret, id)) + ">";
+    };
+    SenderRateLimiter limiter(2, 3600);
+    auto from = [&](std::string_view client) {
+        auto door = std::make_unique<InboundDoor>(example, &limiter);
+        door->client(client);
+        door->sender("<>");
+        return door;
+    };
+    // a stranger's flood of null-sender mail from 192.0.2.66 to the support address
+    for (int i = 0; i < 2; ++i) CHECK_FALSE(from("192.0.2.66")->recipient("<support@helpdesk.example.com>", 1000));
+    auto flood = from("192.0.2.66")->recipient("<support@helpdesk.example.com>", 1000);
+    REQUIRE(flood);
+    CHECK(flood->reply.code == 451);
+    CHECK(flood->explanation.find("192.0.2.66") != std::string::npos);
+    // ... keeps neither another MTA's report nor the bounces of our own mail out
+    CHECK_FALSE(from("198.51.100.7")->recipient("<support@helpdesk.example.com>", 1000));
+    for (std::uint64_t id = 1; id <= 5; ++id) CHECK_FALSE(from("192.0.2.66")->recipient(verp(id), 1000));
+    // a VERP token is a bucket of its own: a replayed one is limited like anybody
+    CHECK_FALSE(from("192.0.2.66")->recipient(verp(7), 1000));
+    CHECK_FALSE(from("198.51.100.7")->recipient(verp(7), 1000));
+    CHECK(from("203.0.113.9")->recipient(verp(7), 1000));
+    // a forged token is the reporting MTA's null-sender mail
+    CHECK(from("192.0.2.66")->recipient("<bounces+b9-0000000000000000@helpdesk.example.com>", 1000));
+    // no client address known (a test, a local pickup): all such mail in one bucket, as before
+    for (int i = 0; i < 2; ++i) CHECK_FALSE(from("")->recipient("<support@helpdesk.example.com>", 1000));
+    CHECK(from("")->recipient("<support@helpdesk.example.com>", 1000));
 }

@@ -240,3 +240,20 @@ TEST_CASE("two staff members see different tickets in the same view") {
           std::vector<std::string>{"10-2"});
     CHECK(select_tickets(fresh, c.view_named("urgent-support"), c.staff_named("eva"), kNow).empty());
 }
+
+TEST_CASE("--as refuses with one message: who may not see which ticket, and why") {
+    Staff petr;
+    petr.alias = "petr";
+    petr.categories = std::vector<std::string>{"general"};
+    Ticket t;
+    t.key = {20, 1};
+    t.category = "billing";
+    CHECK(hidden_from(petr, t) == "petr may not see ticket 20-1 (tickets of category billing)");
+    t.category.clear();
+    CHECK(hidden_from(petr, t) == "petr may not see ticket 20-1 (uncategorised tickets)");
+    t.category = "general";
+    CHECK_FALSE(hidden_from(petr, t));
+    petr.categories.reset();  // no list: every category
+    t.category = "billing";
+    CHECK_FALSE(hidden_from(petr, t));
+}

@@ -1,5 +1,9 @@
 // approval.cpp - an approver's decision on a request awaiting approval (BRIEF rule 8): mail to
-// the signed approve / decline address of the ticket, from an approver of its customer. An
+// the signed approve / decline / answer address of the ticket, from an approver of its
+// customer. The answer's first word decides on the answer address (the request's Reply-To),
+// and must not contradict the approve or decline address (core/policy/approval_answer.hpp);
+// an answer that decides nothing is kept as an internal note and the approver is asked for an
+// explicit answer (an automatic reply is neither: it decides nothing and is asked nothing). An
 // approval sends the requester the acknowledgement the request was waiting for, under the same
 // rules as any acknowledgement (automated mail, exceptions, the per-recipient limit, an address
 // known to be undeliverable), to the acknowledgement recipient of the original request.
@@ -10,6 +14,8 @@
 #include "core/compose/acknowledgement.hpp"
 #include "core/decision/deciders.hpp"
 #include "core/model/token.hpp"
+#include "core/policy/approval_answer.hpp"
+#include "core/policy/generated_limit.hpp"
 
 namespace deskgate {
 namespace {
@@ -53,6 +59,27 @@ AckPlan acknowledgement_after_approval(const Context& ctx, const Queue& q, const
     return ack;
 }
 
+// What the approver's mail decides: the address's own word (approve, decline) unless the answer
+// says the opposite; on the neutral answer address, the answer's word. nullopt: nothing, and
+// `unclear` says why.
+std::optional<bool> decided(DecisionKind address, ApprovalAnswer answer, std::string& unclear) {
+    switch (address) {
+    case DecisionKind::Approve:
+        if (answer != ApprovalAnswer::Decline) return true;
+        unclear = "it went to the approve address but its first line declines";
+        return std::nullopt;
+    case DecisionKind::Decline:
+        if (answer != ApprovalAnswer::Approve) return false;
+        unclear = "it went to the decline address but its first line approves";
+        return std::nullopt;
+    case DecisionKind::Answer:
+        if (answer != ApprovalAnswer::Unclear) return answer == ApprovalAnswer::Approve;
+        unclear = "its first line says neither approve nor decline";
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Outcome> decide_approval(const Context& ctx) {
@@ -80,18 +107,46 @@ std::optional<Outcome> decide_approval(const Context& ctx) {
         tp.ticket = ticket->key;
         tp.customer_id = std::string(ctx.facts.who.customer_id());
         tp.queue = ctx.queue_index(*ticket);
-        tp.decision = decision->approve ? TicketPlan::Decision::Approve : TicketPlan::Decision::Decline;
-        tp.new_status = decision->approve ? TicketStatus::New : TicketStatus::Closed;
-        tp.explanation = fmt::format("{} {} the request in ticket {}", sender, decision->approve ? "approved" : "declined",
+        o.store = true;
+        // An automatic reply (out of office) decides nothing and is asked nothing: no loop with a robot.
+        std::string unclear;
+        const std::optional<bool> approve =
+            ctx.facts.automated.empty() ? decided(decision->kind, read_approval_answer(ctx.message().text_body), unclear)
+                                        : std::nullopt;
+        if (!approve) {
+            tp.kind = TicketPlan::Kind::Note;  // kept in the ticket for staff, nothing changes
+            tp.new_status = ticket->status;
+            tp.automated = !ctx.facts.automated.empty();
+            if (tp.automated) {
+                tp.explanation = fmt::format("automatic reply from approver {} ({}): no decision on ticket {}", sender,
+                                             ctx.facts.automated, to_string(ticket->key));
+            } else {
+                const std::string capped = generated_cap(ctx.config, ctx.txn, "approval-question", sender, ctx.facts.now);
+                if (capped.empty()) tp.approval_question = unclear;
+                tp.explanation = fmt::format("{}'s answer neither approves nor declines the request in ticket {} ({}): "
+                                             "nothing decided, {}", sender, to_string(ticket->key), unclear,
+                                             capped.empty() ? "asked for an explicit answer" : "no question: " + capped);
+            }
+            o.verdict = Verdict::Note;
+            o.why = tp.explanation;
+            return o;
+        }
+        tp.decision = *approve ? TicketPlan::Decision::Approve : TicketPlan::Decision::Decline;
+        tp.new_status = *approve ? TicketStatus::New : TicketStatus::Closed;
+        tp.explanation = fmt::format("{} {} the request in ticket {}", sender, *approve ? "approved" : "declined",
                                      to_string(ticket->key));
-        if (decision->approve) {
+        if (*approve) {
             tp.ack = acknowledgement_after_approval(ctx, ctx.config.queues[tp.queue], *ticket);
             tp.notify = NotifyEvent::ApprovalGranted;
             tp.explanation += ", " + tp.ack.note;
+        } else if (!ticket->opener.empty()) {
+            const std::string capped = generated_cap(ctx.config, ctx.txn, "declined", ticket->opener, ctx.facts.now);
+            tp.decline_notice = capped.empty();
+            tp.explanation += capped.empty() ? ", the requester is told"
+                                             : fmt::format(", no decline notice to {}: {}", ticket->opener, capped);
         }
         o.verdict = Verdict::Appended;
         o.why = tp.explanation;
-        o.store = true;
         return o;
     }
     return std::nullopt;

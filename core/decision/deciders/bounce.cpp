@@ -1,7 +1,11 @@
-// bounce.cpp - a delivery failure report for mail we sent: to the VERP address
-// (bounces+b<id>-<sig>@), or carrying the Message-ID of one of our messages. It joins that
-// ticket, marks the recipient undeliverable there, and never opens a ticket or gets an answer.
-// Reports we cannot match go on as ordinary (automated) mail: stored, listed, not acknowledged.
+// bounce.cpp - a delivery failure report: mail to a bounce address (the VERP return path
+// bounces+b<id>-<sig>@, or a queue's own return path support+b<id>-<sig>@), or a delivery status
+// report (a message/delivery-status part) from the null sender to any queue address. Matched
+// to our mail - by the VERP token, or by the Message-ID of one of our messages it returns - it
+// joins that ticket and marks the recipient undeliverable there. A report that matches none of
+// our mail (a forged or stale token, backscatter of a forged sender) goes into the store's
+// bounce list (`deskgate bounces`, kept kBounceDays). Either way a bounce never opens a ticket
+// and is never answered.
 //
 // Mail of a queue with [queues.outgoing] leaves through the queue's own server with its login;
 // when that server refuses it (a login not allowed to send as the queue's sender_address: 550
@@ -26,6 +30,7 @@ namespace {
 
 struct Match {
     std::optional<TicketKey> ticket;
+    std::string unmatched;  // why the VERP token (if any) matched nothing, for the bounce list
     std::string failed;  // the address our mail bounced from, when the VERP token says
     std::string how;
     bool to_staff = false;  // a notification, notice or welcome to a staff member bounced
@@ -37,8 +42,15 @@ Match by_verp(const Context& ctx) {
     for (const Accepted& a : ctx.accepted) {
         if (a.target.role != AddressRole::Bounce) continue;
         const auto id = verify_bounce_token(ctx.config.global.secret, a.target.detail);
-        if (!id) continue;
-        if (auto item = ctx.txn.outbox_item(*id); item && item->ticket) {  // (a welcome has none: ordinary mail)
+        if (!id) {
+            if (m.unmatched.empty())
+                m.unmatched = a.target.detail.empty() ? "no VERP token" : "a VERP token with a bad signature";
+            continue;
+        }
+        const auto item = ctx.txn.outbox_item(*id);
+        if (!item) m.unmatched = fmt::format("the VERP token of outbox item {}, which the store does not have", *id);
+        else if (!item->ticket) m.unmatched = fmt::format("the VERP token of outbox item {} ({}), of no ticket", *id, item->kind);
+        if (item && item->ticket) {
             m.ticket = item->ticket;
             m.failed = item->recipients.empty() ? "" : item->recipients.front();
             m.to_staff = item->kind == "notify" || item->kind == "staff-notice" || item->kind == "welcome";
@@ -101,16 +113,47 @@ std::string outgoing_text(const Queue& q, const std::optional<DeliveryStatus>& d
                        d && d->action != "failed" && !d->action.empty() ? d->action : "refused", by, reason);
 }
 
+// A report that matched none of our mail, for the bounce list: who reported what, and why
+// nothing matched (apply() adds the envelope, the time and the raw bytes).
+Outcome unmatched_bounce(const Context& ctx, const std::string& why_unmatched) {
+    const ParsedMessage& msg = ctx.message();
+    Bounce b;
+    b.from = msg.from ? normalize_address(msg.from->address) : std::string();
+    b.subject = msg.subject;
+    b.message_id = msg.message_id;
+    for (const DeliveryStatus& d : parse_delivery_status(msg.delivery_status)) {
+        if (d.action != "failed") continue;
+        if (b.diagnostic.empty()) b.diagnostic = !d.diagnostic.empty() ? d.diagnostic : d.status;
+        if (!d.final_recipient.empty()) b.failed.push_back(normalize_address(d.final_recipient));
+    }
+    b.reason = why_unmatched;
+    Outcome o;
+    o.plain = true;
+    o.verdict = Verdict::Bounce;
+    o.store = true;
+    o.text = "kept in the bounce list";
+    o.why = fmt::format("delivery failure report from {} matching none of our mail ({}): kept in the bounce list, "
+                        "no ticket", b.from.empty() ? "an unknown sender" : b.from, why_unmatched);
+    o.plan.explanation = o.why;
+    o.plan.bounce = std::move(b);
+    return o;
+}
+
 }  // namespace
 
 std::optional<Outcome> decide_bounce(const Context& ctx) {
-    if (std::none_of(ctx.accepted.begin(), ctx.accepted.end(),
-                     [](const Accepted& a) { return a.target.role == AddressRole::Bounce; }))
-        return std::nullopt;
+    const bool to_bounce_address = std::any_of(ctx.accepted.begin(), ctx.accepted.end(),
+                                               [](const Accepted& a) { return a.target.role == AddressRole::Bounce; });
+    const bool report = ctx.facts.envelope_sender.empty() && !ctx.message().delivery_status.empty();
+    if (!to_bounce_address && !report) return std::nullopt;
     Match m = by_verp(ctx);
+    std::string unmatched_token = !to_bounce_address ? std::string("a report to a queue address")
+                                  : !m.unmatched.empty() ? m.unmatched
+                                  : m.ticket ? fmt::format("the ticket {} of its VERP token is gone", to_string(*m.ticket))
+                                             : std::string("no VERP token");
     if (!m.ticket) m = by_returned_message_id(ctx);
     const auto ticket = m.ticket ? ctx.txn.ticket(*m.ticket) : std::nullopt;
-    if (!ticket) return std::nullopt;
+    if (!ticket) return unmatched_bounce(ctx, unmatched_token + ", no returned Message-ID of ours");
     Outcome o;
     o.plain = true;
     o.ticket = ticket->key;
