@@ -294,6 +294,19 @@ TEST_CASE("subject tags of every queue format are found") {
     CHECK(tags.find("[Support#abc]").empty());
 }
 
+TEST_CASE("a subject full of tags names kMaxSubjectTags tickets at most (tests/fuzz/subject_tag.cpp)") {
+    const Config c = make_config();
+    const SubjectTagMatcher tags(c);
+    std::string subject;
+    for (std::uint32_t i = 1; i <= 80000; ++i) subject += "[Support#10-" + std::to_string(i) + "]";
+    const auto found = tags.find(subject);
+    REQUIRE(found.size() == kMaxSubjectTags);
+    CHECK(found.front() == TicketKey{10, 1});
+    CHECK(found.back() == TicketKey{10, static_cast<std::uint32_t>(kMaxSubjectTags)});
+    // Repeats of one tag count once and do not use up the cap.
+    CHECK(tags.find("[Support#10-1] [Support#10-1] (BIL 20-3)") == std::vector<TicketKey>{{10, 1}, {20, 3}});
+}
+
 TEST_CASE("automated mail is recognised (RFC 3834 and vendor headers)") {
     ParsedMessage m;
     m.from = Mailbox{"", "alice@acme.example"};
