@@ -34,11 +34,19 @@ def subject_tags():
     return "".join(f"[Support#10-{i}]" for i in range(1, 80001)) + "\0" * 10
 
 
+def template_sections():
+    # 20 000 open sections, then 20 000 closes of a section never opened: check_template searched
+    # every open section for each close (minutes); sections now nest 16 deep at most. The last
+    # byte is the target's parameter (no placeholder values).
+    return "{{#a}}" * 20000 + "{{/b}}" * 20000 + "\0"
+
+
 INPUTS = {
     ("html_text", "html-100000-attributes.html"): html_attributes,
     ("message", "content-type-40000-parameters.eml"): mime_parameters,
     ("address", "domain-50000-dots.txt"): dotted_domain,
     ("subject_tag", "80000-distinct-tags.txt"): subject_tags,
+    ("template", "20000-open-sections-20000-stray-closes.txt"): template_sections,
 }
 
 
