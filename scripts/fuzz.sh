@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
   "$root/build/fuzz/bin/fuzz_$t" -max_len=1048576 -timeout=5 -rss_limit_mb=2048 \
     -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" \
     ${dict:+"$dict"} "$corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
-  grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
+  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
   # New crash/timeout/oom/leak inputs become regressions (named by libFuzzer's content hash).
   while IFS= read -r f; do
     [ -n "$f" ] || continue
