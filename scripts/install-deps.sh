@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config
+  # fuzzing (tests/fuzz, preset fuzz): clang, and libFuzzer's runtime with ASan/UBSan for clang 14
+  clang libclang-rt-14-dev
   # libraries
   libgmime-3.0-dev liblmdb-dev libfmt-dev libtomlplusplus-dev libre2-dev libxml2-dev
   libboost1.81-dev libmilter-dev libsystemd-dev libuchardet-dev

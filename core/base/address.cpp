@@ -14,9 +14,20 @@ bool blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 }  // namespace
 
-std::string normalize_address(std::string_view a) {
-    while (!a.empty() && blank(a.front())) a.remove_prefix(1);
-    while (!a.empty() && blank(a.back())) a.remove_suffix(1);
+std::string normalize_address(std::string_view raw) {
+    // Blanks and control characters go first, so every check below sees what is returned: a
+    // control character hiding a source route ("\x04@a:b@c") or an empty side ("a@\x01") made
+    // the result change when normalised again (found by tests/fuzz/address.cpp).
+    // Blanks inside a quoted local part ("a b"@x) are part of the address and stay.
+    std::string out;
+    out.reserve(raw.size());
+    bool quoted = false;
+    for (char c : raw) {
+        if (c == '"') quoted = !quoted;
+        if ((blank(c) && !quoted) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
+        out.push_back(lower(c));
+    }
+    std::string_view a = out;
     if (!a.empty() && a.front() == '<') a.remove_prefix(1);
     if (!a.empty() && a.back() == '>') a.remove_suffix(1);
     // An RFC 5321 source route "@a,@b:user@host" keeps only the mailbox.
@@ -24,24 +35,16 @@ std::string normalize_address(std::string_view a) {
         auto colon = a.find(':');
         a = colon == std::string_view::npos ? std::string_view{} : a.substr(colon + 1);
     }
-    auto at = a.rfind('@');
+    while (!a.empty() && a.back() == '.') a.remove_suffix(1);  // "host." is "host"
+    // What is left must be a fixed point: no second pair of brackets or source route.
+    if (!a.empty() && (a.front() == '<' || a.front() == '@' || a.back() == '>')) return {};
+    const auto at = a.rfind('@');
     if (at == std::string_view::npos || at == 0 || at + 1 == a.size()) return {};
-    std::string out;
-    out.reserve(a.size());
-    bool quoted = false;  // blanks inside a quoted local part ("a b"@x) are part of the address
-    for (char c : a) {
-        if (c == '"') quoted = !quoted;
-        if ((blank(c) && !quoted) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
-        out.push_back(lower(c));
-    }
-    if (out.back() == '.') out.pop_back();  // "host." is "host"
     // Longer than RFC 5321 allows (path 256 with the brackets, local part 64, domain 255): not
     // an address any server delivers to, and never handed to policy.
-    const std::size_t out_at = out.rfind('@');
-    if (out.size() > kMaxAddressLength || out_at == std::string::npos || out_at > kMaxLocalPartLength ||
-        out.size() - out_at - 1 > kMaxDomainLength)
+    if (a.size() > kMaxAddressLength || at > kMaxLocalPartLength || a.size() - at - 1 > kMaxDomainLength)
         return {};
-    return out;
+    return std::string(a);
 }
 
 std::string_view address_domain(std::string_view n) {

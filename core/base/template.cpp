@@ -89,7 +89,15 @@ std::vector<TemplateError> check_template(std::string_view text,
         if (std::find(names.begin(), names.end(), t.text) == names.end()) {
             errors.push_back({t.offset, fmt::format("unknown placeholder {{{{{}}}}}", t.text)});
         }
-        if (t.kind == Token::Kind::Open) open_sections.push_back(t);
+        if (t.kind == Token::Kind::Open) {
+            // Each close searches the open sections: a cap on their depth keeps that linear in the
+            // text (40 000 opens and as many stray closes took minutes; tests/fuzz/template.cpp).
+            if (open_sections.size() >= kMaxTemplateNesting) {
+                errors.push_back({t.offset, fmt::format("sections nested deeper than {}", kMaxTemplateNesting)});
+                continue;
+            }
+            open_sections.push_back(t);
+        }
         if (t.kind == Token::Kind::Close) {
             const auto open = std::find_if(open_sections.rbegin(), open_sections.rend(),
                                            [&](const Token& o) { return o.text == t.text; });

@@ -22,6 +22,9 @@ struct TemplateError {
     std::string message;
 };
 
+// How deep sections may nest ({{#a}}{{#b}}...); deeper is an error.
+inline constexpr std::size_t kMaxTemplateNesting = 16;
+
 // Checks syntax and that every placeholder is known (or in `allowed`, if given).
 std::vector<TemplateError> check_template(std::string_view text,
                                           const std::vector<std::string_view>* allowed = nullptr);

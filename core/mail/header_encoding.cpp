@@ -1,8 +1,7 @@
 // header_encoding.cpp - see header_encoding.hpp.
 #include "core/mail/header_encoding.hpp"
 
-#include <glib.h>
-
+#include <cctype>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -29,42 +28,69 @@ bool plain_ascii(std::string_view s) {
     return true;
 }
 
-std::string b_word(std::string_view chunk) {
-    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(chunk.data()), chunk.size());
-    std::string out = fmt::format("=?UTF-8?B?{}?=", b64);
-    g_free(b64);
-    return out;
+// Text that may be written as it is: plain ASCII holding nothing a reader would take for an
+// RFC 2047 encoded word ("=?"), which it would decode - GMime does so even inside a quoted
+// display name - and so show other text than ours (found by tests/fuzz/header_encoding.cpp).
+bool verbatim(std::string_view s) { return plain_ascii(s) && s.find("=?") == std::string_view::npos; }
+
+// Bytes of the character starting at text[pos]: a UTF-8 lead byte and the continuation bytes
+// that follow it (at most 3); any other byte alone. Always at least 1, so a loop moves on
+// whatever the bytes are.
+std::size_t char_length(std::string_view text, std::size_t pos) {
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    const std::size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    std::size_t n = 1;
+    while (n < want && pos + n < text.size() && (static_cast<unsigned char>(text[pos + n]) & 0xC0) == 0x80) ++n;
+    return n;
+}
+
+// One character Q-encoded (RFC 2047 4.2 with the 5(3) rules, so it may stand in a display name
+// too): letters, digits and ! * + - / as they are, a space as "_", any other byte as =XX.
+void q_encode(std::string_view ch, std::string& out) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char c : ch) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) && u < 0x80) out.push_back(c);
+        else if (c == '!' || c == '*' || c == '+' || c == '-' || c == '/') out.push_back(c);
+        else if (c == ' ') out.push_back('_');
+        else out += {'=', kHex[u >> 4], kHex[u & 0x0F]};
+    }
 }
 
 }  // namespace
 
 std::string encode_header_text(std::string_view text_raw) {
     const std::string text = header_safe(text_raw);
-    if (plain_ascii(text)) return text;
-    // 45 bytes of UTF-8 -> 60 base64 characters -> a 72-character word.
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        // Never split a UTF-8 character: back off over at most 3 continuation bytes (a character
-        // has at most 4 bytes). More in a row is not UTF-8: cut there anyway, so pos always moves.
-        const auto continuation = [&](std::size_t i) {
-            return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
-        };
-        const std::size_t limit = std::min(text.size(), pos + 45);
-        std::size_t end = limit;
-        for (int back = 0; back < 3 && end > pos + 1 && continuation(end); ++back) --end;
-        if (continuation(end)) end = limit;
-        if (!out.empty()) out += "\r\n ";
-        out += b_word(std::string_view(text).substr(pos, end - pos));
-        pos = end;
+    if (verbatim(text)) return text;
+    // Q-words, not B-words: GMime 3.2.13 (Debian 12) joins the base64 of adjacent B-words before
+    // decoding and stops at the first padding '=', so our own multi-word subjects came back cut
+    // short when a customer replied (GMime issue 133; found by tests/fuzz/header_encoding.cpp).
+    // Q-words joined are still the same bytes. Each word holds whole characters and is at most
+    // 75 characters long: "=?UTF-8?Q?" + at most 63 + "?=".
+    constexpr std::string_view kOpen = "=?UTF-8?Q?", kClose = "?=";
+    constexpr std::size_t kMaxPayload = 75 - kOpen.size() - kClose.size();
+    std::string out, word, ch;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const std::size_t n = char_length(text, pos);
+        ch.clear();
+        q_encode(std::string_view(text).substr(pos, n), ch);
+        pos += n;
+        if (!word.empty() && word.size() + ch.size() > kMaxPayload) {
+            if (!out.empty()) out += "\r\n ";
+            out.append(kOpen).append(word).append(kClose);
+            word.clear();
+        }
+        word += ch;
     }
+    if (!out.empty()) out += "\r\n ";
+    out.append(kOpen).append(word).append(kClose);
     return out;
 }
 
 std::string format_mailbox(std::string_view name, std::string_view address) {
     const std::string safe = header_safe(name);
     if (safe.empty()) return fmt::format("<{}>", address);
-    if (!plain_ascii(safe)) return fmt::format("{} <{}>", encode_header_text(safe), address);
+    if (!verbatim(safe)) return fmt::format("{} <{}>", encode_header_text(safe), address);
     std::string quoted;
     for (char c : safe) {
         if (c == '"' || c == '\\') quoted.push_back('\\');

@@ -12,11 +12,13 @@ namespace deskgate {
 // A header value made safe: CR, LF and other control characters become spaces, trimmed.
 std::string header_safe(std::string_view value);
 
-// `text` as it may stand in an unstructured header (Subject): as is when printable ASCII,
-// else RFC 2047 "=?UTF-8?B?...?=" words (whole characters, at most 75 bytes each).
+// `text` as it may stand in an unstructured header (Subject): as is when printable ASCII
+// without "=?" (a reader never decodes text that merely looks like an encoded word), else
+// RFC 2047 "=?UTF-8?Q?...?=" words of whole characters, at most 75 characters each, on folded
+// lines.
 std::string encode_header_text(std::string_view text);
 
-// "Display Name" <address>, the name quoted, or encoded when not ASCII; <address> alone
+// "Display Name" <address>, the name quoted, or encoded when not ASCII or holding "=?"; <address> alone
 // when there is no name.
 std::string format_mailbox(std::string_view name, std::string_view address);
 

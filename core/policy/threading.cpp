@@ -54,7 +54,7 @@ std::vector<TicketKey> SubjectTagMatcher::find(std::string_view subject) const {
     for (const auto& re : patterns_) {
         re2::StringPiece input(subject.data(), subject.size());
         std::string number;
-        while (RE2::FindAndConsume(&input, *re, &number)) {
+        while (out.size() < kMaxSubjectTags && RE2::FindAndConsume(&input, *re, &number)) {
             if (auto key = parse_ticket_key(number);
                 key && std::find(out.begin(), out.end(), *key) == out.end())
                 out.push_back(*key);

@@ -21,13 +21,19 @@ class RE2;
 
 namespace deskgate {
 
+// How many distinct tickets find() returns at most. A subject names one or two; the cap keeps a
+// subject of 80 000 distinct tags (1 MB) from costing a quadratic duplicate check (55 s in the
+// fuzz build) and as many store lookups in threading (found by tests/fuzz/subject_tag.cpp).
+inline constexpr std::size_t kMaxSubjectTags = 16;
+
 // The queues' subject tag formats compiled once per Config.
 class SubjectTagMatcher {
 public:
     SubjectTagMatcher() = default;
     explicit SubjectTagMatcher(const Config& config);
 
-    // Every ticket number a tag in `subject` names, in order of appearance per queue format.
+    // Every ticket number a tag in `subject` names, in order of appearance per queue format;
+    // the first kMaxSubjectTags of them.
     std::vector<TicketKey> find(std::string_view subject) const;
 
 private:

@@ -111,6 +111,24 @@ TEST_CASE("addresses are normalised and split") {
     CHECK_FALSE(is_automated_local_part("alice@x.example"));
 }
 
+TEST_CASE("a normalised address normalises to itself (tests/fuzz/address.cpp)") {
+    // Control characters used to be dropped after the checks: one before a source route hid it
+    // ("@a.example,@b.example:user@host.example" came out, and "user@host.example" the next
+    // time), one as the whole domain left it empty ("a@").
+    const std::string hidden_route("<\x04\x00@a.example,@b.example:user@host.example.>", 44);
+    CHECK(normalize_address(hidden_route) == "user@host.example");
+    CHECK(normalize_address("<@a.example,@b.example:Bob@Host.Example.>") == "bob@host.example");
+    CHECK(normalize_address("a@\x01") == "");
+    CHECK(normalize_address("a@b..") == "a@b");
+    CHECK(normalize_address("<<a@b.example>>") == "");
+    CHECK(normalize_address("@x:@y:a@b.example") == "");
+    for (const std::string& a : {hidden_route, std::string("a@b.."), std::string(" <A\t@B.example> ")}) {
+        const std::string n = normalize_address(a);
+        CHECK_FALSE(n.empty());
+        CHECK(normalize_address(n) == n);
+    }
+}
+
 TEST_CASE("wildcards and address patterns") {
     CHECK(wildcard_match("*@noreply.example.net", "robot@NoReply.example.net"));
     CHECK(wildcard_match("bob?@x.org", "bob1@x.org"));
@@ -274,6 +292,19 @@ TEST_CASE("subject tags of every queue format are found") {
     CHECK(tags.find("AW: [support#10-42] (BIL 20-3)") == std::vector<TicketKey>{{10, 42}, {20, 3}});
     CHECK(tags.find("Support#10-42 without brackets").empty());
     CHECK(tags.find("[Support#abc]").empty());
+}
+
+TEST_CASE("a subject full of tags names kMaxSubjectTags tickets at most (tests/fuzz/subject_tag.cpp)") {
+    const Config c = make_config();
+    const SubjectTagMatcher tags(c);
+    std::string subject;
+    for (std::uint32_t i = 1; i <= 80000; ++i) subject += "[Support#10-" + std::to_string(i) + "]";
+    const auto found = tags.find(subject);
+    REQUIRE(found.size() == kMaxSubjectTags);
+    CHECK(found.front() == TicketKey{10, 1});
+    CHECK(found.back() == TicketKey{10, static_cast<std::uint32_t>(kMaxSubjectTags)});
+    // Repeats of one tag count once and do not use up the cap.
+    CHECK(tags.find("[Support#10-1] [Support#10-1] (BIL 20-3)") == std::vector<TicketKey>{{10, 1}, {20, 3}});
 }
 
 TEST_CASE("automated mail is recognised (RFC 3834 and vendor headers)") {

@@ -83,6 +83,27 @@ TEST_CASE("check_template: unknown names and syntax errors with their byte offse
     CHECK(e.size() == 4);
 }
 
+TEST_CASE("check_template: sections nest kMaxTemplateNesting deep at most, so checking stays linear") {
+    std::string nested;
+    for (std::size_t i = 0; i < kMaxTemplateNesting; ++i) nested += "{{#customer.name}}";
+    std::string closes;
+    for (std::size_t i = 0; i < kMaxTemplateNesting; ++i) closes += "{{/customer.name}}";
+    CHECK(check_template(nested + closes).empty());
+    auto e = check_template(nested + "{{#user.alias}}x{{/user.alias}}" + closes);
+    REQUIRE(e.size() == 2);
+    CHECK(e[0].message == "sections nested deeper than 16");
+    CHECK(e[0].offset == nested.size());
+    CHECK(e[1].message == "'{{/user.alias}}' closes no open section");
+    // 40 000 open sections and 40 000 stray closes: every close searched every open one (minutes,
+    // tests/fuzz/template.cpp); now each searches 16 at most.
+    std::string flood;
+    for (int i = 0; i < 40000; ++i) flood += "{{#a}}";
+    for (int i = 0; i < 40000; ++i) flood += "{{/b}}";
+    // Errors: each name unknown (80 000), each open past 16 too deep, each close closing nothing,
+    // the 16 kept opens never closed.
+    CHECK(check_template(flood).size() == 80000 + (40000 - kMaxTemplateNesting) + 40000 + kMaxTemplateNesting);
+}
+
 TEST_CASE("check_template with an allowed list (subject tags)") {
     const std::vector<std::string_view> tag = {"ticket.number", "queue.title"};
     CHECK(check_template("[{{queue.title}}#{{ticket.number}}]", &tag).empty());
