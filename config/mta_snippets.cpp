@@ -257,11 +257,19 @@ std::string sendmail_config_lines(const Config& config, const std::string& confi
     line("FEATURE(`no_default_msa')dnl");
     line("DAEMON_OPTIONS(`Port=smtp, Name=MTA')dnl");
     line("DAEMON_OPTIONS(`Port=submission, Name=OUTBOUND-MSA, M=Ea')dnl");
+    line("dnl    M=a: that daemon takes mail only after SMTP AUTH (set it up as for your other users:");
+    line("dnl    confAUTH_MECHANISMS, TRUST_AUTH_MECH, Cyrus SASL's Sendmail.conf); the login reaches");
+    line("dnl    deskgate-milter as {auth_authen} and must be the staff member's.");
     line("dnl");
-    line("dnl 2. Delivery of the helpdesk domains to deskgate-lmtpd over LMTP (mailer flag z).");
+    line("dnl 2. Delivery of the helpdesk domains to deskgate-lmtpd over LMTP (mailer flag z). They are");
+    line("dnl    relay domains (as Postfix's relay_domains): without that sendmail accepts their mail");
+    line("dnl    from localhost only and refuses everyone else with \"Relaying denied\".");
+    for (const std::string& d : domains) line(fmt::format("RELAY_DOMAIN(`{}')dnl", d));
     line("FEATURE(`mailertable')dnl");
     line("MAILER_DEFINITIONS");
-    line(fmt::format("Mdeskgate, P=[IPC], F=lsmnqXz, S=EnvFromSMTP/HdrFromL, R=EnvToL/HdrToL, E=\\r\\n, "
+    line("dnl    The mailer keeps whole addresses (the SMTP mailer's rulesets: EnvToL would hand");
+    line("dnl    deskgate-lmtpd only the local part, which it refuses as no helpdesk address).");
+    line(fmt::format("Mdeskgate, P=[IPC], F=lsmnqXz, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\\r\\n, "
                      "T=DNS/RFC822/SMTP, A={}",
                      is_unix(lmtp) ? "FILE " + lmtp.path : fmt::format("TCP $h {}", lmtp.port)));
     line("dnl");

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sendmail hookup (sendmail and postfix conflict as Debian packages, so no real sendmail):
+# The sendmail hookup at the protocol level (a real sendmail runs in sendmail_real.sh; here none):
 # 1. `deskgate sendmail-config`'s lines are built into a sendmail.cf with sendmail-cf's m4
 #    macros, and the .cf holds the milter (X) and LMTP mailer (M) definitions they promise.
 # 2. miltertest plays sendmail at the milter protocol level against deskgate-milter, with

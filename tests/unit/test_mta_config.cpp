@@ -151,8 +151,8 @@ TEST_CASE("sendmail .mc lines") {
     std::string s = sendmail_config_lines(c, "/etc/deskgate/deskgate.toml");
     MESSAGE(s);
     CHECK(contains(s, "INPUT_MAIL_FILTER(`deskgate', `S=local:/run/deskgate/milter.sock, F=T, T=C:10s;S:30s;R:30s;E:5m')dnl\n"));
-    CHECK(contains(s, "FEATURE(`mailertable')dnl\n"));
-    CHECK(contains(s, "Mdeskgate, P=[IPC], F=lsmnqXz, "));
+    CHECK(contains(s, "RELAY_DOMAIN(`helpdesk.example.com')dnl\nFEATURE(`mailertable')dnl\n"));
+    CHECK(contains(s, "Mdeskgate, P=[IPC], F=lsmnqXz, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, "));
     CHECK(contains(s, "A=FILE /run/deskgate/lmtp.sock\n"));
     CHECK(contains(s, "dnl   helpdesk.example.com\tdeskgate:localhost\n"));
     CHECK(contains(s, "FEATURE(`no_default_msa')dnl\nDAEMON_OPTIONS(`Port=smtp, Name=MTA')dnl\n"
