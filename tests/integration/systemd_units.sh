@@ -437,6 +437,10 @@ ok "SMTP to 127.0.0.1:25 and sendmail(1): both mails became tickets through Post
 ct journalctl -u deskgate-lmtpd.service -o cat --no-pager | grep -q 'to=<support@helpdesk.example.com>.*verdict=new-ticket' ||
     fail "deskgate-lmtpd's decisions are in its journal"
 ok "deskgate-lmtpd's decision lines are in journalctl -u deskgate-lmtpd"
+if ct journalctl -u deskgate-lmtpd.service -o cat --no-pager | grep 'verdict=new-ticket' | grep -q '^deskgate-lmtpd\['; then
+    fail "lines in the journal carry no second program[pid] prefix (the journal adds its own)"
+fi
+ok "journal lines are not prefixed twice with the program name and pid"
 smtp_refused nosuch@helpdesk.example.com "550 5.1.1"
 smtp_refused sales@helpdesk.example.com "550 5.1.1"
 ok "the milter refuses unknown helpdesk addresses (nosuch@, sales@) with 550 5.1.1"
@@ -520,6 +524,8 @@ for unit in deskgate-lmtpd deskgate-milter; do
     printf '%s\n' "$journal" | grep -q "config reload: /etc/deskgate/deskgate.toml:$bad_line:[0-9]" ||
         { printf '%s\n' "$journal" | tail -n 10; fail "$unit logs 'config reload: /etc/deskgate/deskgate.toml:$bad_line:COLUMN' on SIGHUP"; }
     printf '%s\n' "$journal" | grep -q 'the previous config stays in force' || fail "$unit logs that the previous config stays in force"
+    ct journalctl -u "$unit.service" -p err -o cat --no-pager | grep -q 'the previous config stays in force' ||
+        fail "$unit's failed reload is in the journal at priority err (journalctl -p err)"
     if [ "$(main_pid "$unit.service")" != "$old" ] || ! ct systemctl is-active --quiet "$unit.service"; then
         fail "$unit.service still runs as $old after SIGHUP with the broken config"
     fi
