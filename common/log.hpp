@@ -1,5 +1,6 @@
 // log.hpp - the daemons' log: one line per event, like an MTA, to stderr (foreground) or
-// syslog (facility mail), prefixed with the program name and pid.
+// syslog (facility mail), prefixed with the program name and pid — except when stderr is
+// systemd's journal, which records name and pid itself: there each line gets only its priority.
 #pragma once
 
 #include <string_view>

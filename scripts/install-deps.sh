@@ -29,6 +29,9 @@ packages=(
   # STARTTLS), Dovecot's IMAP and POP3 servers as the provider in tests, the Cyrus SASL mechanisms
   # Postfix's SMTP client logs in with, and openssl for the tests' self-signed certificates
   getmail6 fetchmail dovecot-imapd dovecot-pop3d libsasl2-modules openssl
+  # the units under systemd as PID 1 (tests/integration/systemd_units.sh): a Debian root made
+  # by debootstrap (once, cached in /var/cache/deskgate-test), booted with systemd-nspawn
+  debootstrap systemd-container
 )
 
 missing=()
