@@ -18,14 +18,26 @@ std::string normalize_address(std::string_view raw) {
     // Blanks and control characters go first, so every check below sees what is returned: a
     // control character hiding a source route ("\x04@a:b@c") or an empty side ("a@\x01") made
     // the result change when normalised again (found by tests/fuzz/address.cpp).
-    // Blanks inside a quoted local part ("a b"@x) are part of the address and stay.
+    // Blanks inside a quoted local part ("a b"@x) are part of the address and stay - only in
+    // a quoted string that closes before the last '@' (an unclosed quote keeps no blank: found
+    // by tests/fuzz/address.cpp). Each quote is looked up once: linear in the input.
     std::string out;
     out.reserve(raw.size());
-    bool quoted = false;
-    for (char c : raw) {
-        if (c == '"') quoted = !quoted;
-        if ((blank(c) && !quoted) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) continue;
-        out.push_back(lower(c));
+    const std::size_t last_at = raw.rfind('@');
+    auto keep = [&](char c) {
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out.push_back(lower(c));
+    };
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (c == '"' && last_at != std::string_view::npos && i < last_at) {
+            const std::size_t close = raw.find('"', i + 1);
+            if (close != std::string_view::npos && close < last_at) {
+                for (; i <= close; ++i) keep(raw[i]);  // blanks kept, controls still dropped
+                --i;
+                continue;
+            }
+        }
+        if (!blank(c)) keep(c);
     }
     std::string_view a = out;
     if (!a.empty() && a.front() == '<') a.remove_prefix(1);

@@ -28,9 +28,13 @@ void check_normalized(std::string_view n) {
     FUZZ_CHECK(!local.empty() && !domain.empty());
     FUZZ_CHECK(local.size() <= kMaxLocalPartLength && domain.size() <= kMaxDomainLength);
     FUZZ_CHECK(std::string(local) + "@" + std::string(domain) == n);
-    for (char ch : n) {
-        const auto c = static_cast<unsigned char>(ch);
-        FUZZ_CHECK(c > 0x20 && c != 0x7F && !(c >= 'A' && c <= 'Z'));
+    // No control characters or capitals; a blank only inside a quoted string of the local part.
+    bool quoted = false;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+        const auto c = static_cast<unsigned char>(n[i]);
+        if (c == '"') quoted = !quoted;
+        FUZZ_CHECK(c >= 0x20 && c != 0x7F && !(c >= 'A' && c <= 'Z'));
+        if (c == ' ') FUZZ_CHECK(quoted && i < local.size());
     }
     if (auto plus = split_plus_address(n)) {
         if (!plus->detail.empty()) FUZZ_CHECK(plus_address(plus->base, plus->detail) == n);

@@ -194,6 +194,10 @@ TEST_CASE("addresses: blanks in a local part, a comment only, a quoted local par
         CHECK(m.from->address == "\"a b c\"@example.com");
         CHECK(normalize_address(" <\"A B\"@Example.COM> ") == "\"a b\"@example.com");
         CHECK(normalize_address("a b@example.com") == "ab@example.com");  // unquoted blanks: as before
+        // an unclosed quote keeps no blank, and the result normalises to itself (tests/fuzz/address.cpp)
+        CHECK(normalize_address("\"N <jamcna@e.ing hete 387)om>") == "\"n<jamcna@e.inghete387)om");
+        CHECK(normalize_address("\"a b\"@example.com") == "\"a b\"@example.com");
+        CHECK(normalize_address("\"a\tb\"@example.com") == "\"ab\"@example.com");
     }
     SUBCASE("a name then an address without angle brackets") {
         const ParsedMessage m = parse_message("From: Big Bug bb@bug.example\nMessage-ID: <b@bug.example>\n\nx\n");
