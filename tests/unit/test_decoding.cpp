@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/address.hpp"
+#include "core/mail/address_list.hpp"
 #include "core/mail/charset_guess.hpp"
 #include "core/mail/encoded_words.hpp"
 #include "core/mail/header_start.hpp"
@@ -201,6 +202,62 @@ TEST_CASE("addresses: blanks in a local part, a comment only, a quoted local par
         CHECK(m.from->name == "Big Bug");
         CHECK(m.from->address == "bb@bug.example");
     }
+}
+
+TEST_CASE("an address list with a broken address and good ones: every address comes out, in order") {
+    // GMime drops the broken one and keeps the rest; each is salvaged as a single one would be.
+    const ParsedMessage m = parse_case("address-list-broken-and-good.eml");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "Jana Nováková");
+    CHECK(m.from->address == "\"jana novakova\"@example.com");
+    CHECK(has_defect(m, "From: blanks in the local part of \"jana novakova\"@example.com (kept, quoted)"));
+    CHECK(has_defect(m, "2 From addresses"));
+
+    REQUIRE(m.to.size() == 2);
+    CHECK(m.to[0].name == "x");
+    CHECK(m.to[0].address == "\"a b\"@example.com");
+    CHECK(m.to[1].address == "c@example.org");
+    CHECK(has_defect(m, "To: blanks in the local part of \"a b\"@example.com (kept, quoted)"));
+
+    REQUIRE(m.cc.size() == 4);
+    CHECK(m.cc[0].address == "c@example.org");
+    CHECK(m.cc[1].name == "Big Bug");
+    CHECK(m.cc[1].address == "bb@bug.example");
+    CHECK(has_defect(m, "Cc: address bb@bug.example without angle brackets after a name"));
+    CHECK(m.cc[2].name == "Doe, John");  // GMime's reading of an unquoted comma in a name stays
+    CHECK(m.cc[2].address == "john.doe@example.net");
+    CHECK(m.cc[3].name == "Mail Delivery System");
+    CHECK(m.cc[3].address.empty());
+    CHECK(has_defect(m, "Cc: no usable address in 'MAILER-DAEMON'"));
+
+    REQUIRE(m.reply_to.size() == 2);
+    CHECK(m.reply_to[0].name == "Sales Team");
+    CHECK(m.reply_to[0].address == "\"sales team\"@example.com");
+    CHECK(m.reply_to[1].address == "d@example.org");
+    CHECK(has_defect(m, "Reply-To: blanks in the local part"));
+
+    // Two broken ones side by side, then an empty group (GMime's reading: no mailbox, no defect).
+    const ParsedMessage two = parse_message(
+        "From: a@example.org\nTo: \"x\" <a b@example.com> , \"y\" <c d@example.org>, undisclosed-recipients:;\n"
+        "Message-ID: <two@example.org>\n\nx\n");
+    REQUIRE(two.to.size() == 2);
+    CHECK(two.to[0].name == "x");
+    CHECK(two.to[0].address == "\"a b\"@example.com");
+    CHECK(two.to[1].name == "y");
+    CHECK(two.to[1].address == "\"c d\"@example.org");
+    CHECK_FALSE(has_defect(two, "no usable address"));
+}
+
+TEST_CASE("split_address_list cuts at the commas between addresses only") {
+    using V = std::vector<std::string_view>;
+    CHECK(split_address_list("a@x, b@y") == V{"a@x", " b@y"});
+    CHECK(split_address_list("\"Doe, John\" <j@x>, (c, d) k@y") == V{"\"Doe, John\" <j@x>", " (c, d) k@y"});
+    CHECK(split_address_list("\"a\\\", b\" <j@x>") == V{"\"a\\\", b\" <j@x>"});  // an escaped quote
+    CHECK(split_address_list("<@a,@b:u@h>, v@h") == V{"<@a,@b:u@h>", " v@h"});       // a source route
+    CHECK(split_address_list("Team: a@x, b@y;, c@z") == V{"Team: a@x, b@y;", " c@z"});  // a group
+    CHECK(split_address_list("Doe, John <j@x>") == V{"Doe", " John <j@x>"});  // the parser's call
+    CHECK(split_address_list(" , a@x,, ") == V{" a@x"});
+    CHECK(split_address_list("").empty());
 }
 
 TEST_CASE("a first line that is no header field is skipped, the header block after it read") {
