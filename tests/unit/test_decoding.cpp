@@ -13,6 +13,7 @@
 #include "core/mail/encoded_words.hpp"
 #include "core/mail/header_start.hpp"
 #include "core/mail/message.hpp"
+#include "core/mail/mime_parameter.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -258,6 +259,70 @@ TEST_CASE("split_address_list cuts at the commas between addresses only") {
     CHECK(split_address_list("Doe, John <j@x>") == V{"Doe", " John <j@x>"});  // the parser's call
     CHECK(split_address_list(" , a@x,, ") == V{" a@x"});
     CHECK(split_address_list("").empty());
+}
+
+TEST_CASE("attachment names in adjacent base64 encoded words after '=' padding decode whole") {
+    // Outlook writes long names so; GMime's decoder stopped at the first padding.
+    const ParsedMessage m = parse_case("attachment-name-adjacent-b-words.eml");
+    REQUIRE(m.attachments.size() == 3);
+    CHECK(m.attachments[0].filename == "关于下周项目会议的安排和准备工作.docx");  // filename=, folded
+    CHECK(m.attachments[1].filename == "Übersicht März–April.xlsx");              // Content-Type name= only
+    CHECK(m.attachments[2].filename == "会议纪要：第三季度预算.eml");              // message/rfc822: its Subject
+}
+
+TEST_CASE("raw 8-bit attachment names are read like raw 8-bit header text") {
+    SUBCASE("the text part's charset") {
+        const ParsedMessage m = parse_case("attachment-name-raw-8bit-koi8-r.eml");
+        REQUIRE(m.attachments.size() == 1);
+        CHECK(m.attachments[0].filename == "Счёт на оплату 15.pdf");
+        CHECK(has_defect(m, "read as koi8-r"));
+    }
+    SUBCASE("nothing declares it: the detector") {
+        const ParsedMessage m = parse_case("attachment-name-raw-8bit-gb18030.eml");
+        REQUIRE(m.attachments.size() == 1);
+        CHECK(m.attachments[0].filename == "关于下周项目会议的安排和准备工作.xlsx");
+        CHECK(has_defect(m, "read as gb18030"));
+    }
+}
+
+TEST_CASE("RFC 2231 attachment names: charsets, continuations, the extended form first, a label that lies") {
+    const ParsedMessage m = parse_case("attachment-name-rfc2231.eml");
+    REQUIRE(m.attachments.size() == 5);
+    CHECK(m.attachments[0].filename == "Rechnung für März.pdf");          // iso-8859-1
+    CHECK(m.attachments[1].filename == "žluťoučký kůň_report.txt");       // *0* (language cs), *2*, *1: in number order
+    CHECK(m.attachments[2].filename == "résumé.pdf");                     // filename*= wins over filename=
+    CHECK(m.attachments[3].filename == "关于下周项目会议的安.txt");        // sections without a charset holding encoded words
+    CHECK(m.attachments[4].filename == "été à Paris.txt");  // Latin-1 bytes labelled utf-8, the text part's charset
+    CHECK(has_defect(m, "attachment name in charset 'utf-8' read as"));
+}
+
+TEST_CASE("mime_parameter reads a parameter's bytes as written") {
+    const auto value = [](std::string_view field, std::string_view name) {
+        const std::optional<MimeParameter> p = mime_parameter(field, name);
+        return p ? p->bytes : std::string("(none)");
+    };
+    CHECK(value("attachment; filename=\"a; b.pdf\"; size=3", "filename") == "a; b.pdf");
+    CHECK(value("attachment; FileName = \"a \\\"q\\\" b\"", "filename") == "a \"q\" b");  // escapes
+    CHECK(value("attachment; filename=report (final).pdf ; x=y", "filename") == "report (final).pdf");  // loose token
+    CHECK(value("attachment; filename=\"=?utf-8?B?YQ==?=\r\n =?utf-8?B?Yg==?=\"", "filename") ==
+          "=?utf-8?B?YQ==?= =?utf-8?B?Yg==?=");  // undecoded, the fold's line break gone
+    CHECK(value("attachment; size=3", "filename") == "(none)");
+    CHECK(value("attachment; filenames=x", "filename") == "(none)");
+    CHECK(value("application/pdf; name=a.pdf", "name") == "a.pdf");
+    CHECK(value("attachment; filename=\"\"", "filename").empty());
+
+    const std::optional<MimeParameter> ext = mime_parameter(
+        "attachment; filename=\"plain.txt\"; filename*1*=%C3%A9.txt; filename*0*=UTF-8'fr'caf", "filename");
+    REQUIRE(ext);
+    CHECK(ext->extended);
+    CHECK(ext->charset == "UTF-8");
+    CHECK(ext->bytes == "caf\xC3\xA9.txt");
+    const std::optional<MimeParameter> no_charset = mime_parameter("x; name*0=\"a%20\"; name*1*=b%20c", "name");
+    REQUIRE(no_charset);
+    CHECK(no_charset->charset.empty());
+    CHECK(no_charset->bytes == "a%20b c");  // only sections marked '*' are %-decoded
+    CHECK(mime_parameter("x; name*=''%ZZ%41", "name")->bytes == "%ZZA");
+    CHECK(value("x; name*99999999999=a; name=b", "name") == "b");  // no such section number
 }
 
 TEST_CASE("a first line that is no header field is skipped, the header block after it read") {
