@@ -6,6 +6,7 @@
 #include "core/base/text.hpp"
 #include "core/mail/charset_convert.hpp"
 #include "core/mail/charset_guess.hpp"
+#include "core/mail/safe_filename.hpp"
 #include "core/mail/text_decode.hpp"
 
 namespace deskgate {
@@ -36,6 +37,14 @@ std::string decoded(const MimeParameter& p, const HeaderHints& hints, std::vecto
     return decode_header_text(p.bytes, hints, defects);
 }
 
+// A subject as a file name: its slashes are no directories ("Re: invoice 1/2").
+std::string subject_name(std::string subject) {
+    for (char& c : subject)
+        if (c == '/' || c == '\\') c = '_';
+    std::string name = safe_filename(subject);
+    return name.empty() ? name : name + ".eml";
+}
+
 }  // namespace
 
 std::optional<MimeParameter> name_parameter(std::string_view disposition, std::string_view content_type) {
@@ -61,13 +70,14 @@ std::string names_bytes_to_guess(const std::vector<RawAttachmentName>& names, st
 std::string attachment_name(const RawAttachmentName& name, const HeaderHints& hints,
                             std::vector<std::string>& defects) {
     if (name.parameter) {
-        std::string text = trim(decoded(*name.parameter, hints, defects));
-        if (!text.empty() || !name.subject) return text;
+        const std::string text = trim(decoded(*name.parameter, hints, defects));
+        std::string safe = safe_filename(text);
+        if (safe != text)
+            defects.push_back(fmt::format("attachment name with a path or control characters kept as '{}'",
+                                          valid_utf8(std::string_view(safe).substr(0, 80))));
+        if (!safe.empty() || !name.subject) return safe;
     }
-    if (name.subject) {
-        const std::string subject = decode_header_text(*name.subject, hints, defects);
-        return subject.empty() ? subject : subject + ".eml";
-    }
+    if (name.subject) return subject_name(decode_header_text(*name.subject, hints, defects));
     return {};
 }
 

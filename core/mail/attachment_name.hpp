@@ -10,7 +10,9 @@
 //   filename*0=... without a charset   like a plain value (it may hold encoded words or 8-bit text)
 // The RFC 2231 form counts before a plain one, Content-Disposition's filename before
 // Content-Type's name. A message/rfc822 part without either is named after the Subject of the
-// message it holds, "<subject>.eml". Internal to core/mail; pure.
+// message it holds, "<subject>.eml" (its slashes become '_'). Every name is then made safe to
+// store and show (safe_filename.hpp: no directories, no control characters). Internal to
+// core/mail; pure.
 #pragma once
 
 #include <cstddef>

@@ -14,6 +14,7 @@
 #include "core/mail/header_start.hpp"
 #include "core/mail/message.hpp"
 #include "core/mail/mime_parameter.hpp"
+#include "core/mail/safe_filename.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -323,6 +324,35 @@ TEST_CASE("mime_parameter reads a parameter's bytes as written") {
     CHECK(no_charset->bytes == "a%20b c");  // only sections marked '*' are %-decoded
     CHECK(mime_parameter("x; name*=''%ZZ%41", "name")->bytes == "%ZZA");
     CHECK(value("x; name*99999999999=a; name=b", "name") == "b");  // no such section number
+}
+
+TEST_CASE("an attachment name is a file name: no directories, no control characters") {
+    const ParsedMessage m = parse_case("attachment-name-unsafe.eml");
+    REQUIRE(m.attachments.size() == 5);
+    CHECK(m.attachments[0].filename == "passwd");
+    CHECK(m.attachments[1].filename == "invoice.pdf");       // C:\Users\jana\Desktop\invoice.pdf
+    CHECK(m.attachments[2].filename == "report[31mred.txt");  // "=0A" unfolded, ESC and BEL gone
+    CHECK(m.attachments[3].filename == "invoicefdp.exe");    // the right-to-left override gone
+    CHECK(m.attachments[4].filename == "");                  // "../.." names nothing
+    CHECK(has_defect(m, "attachment name with a path or control characters kept as 'passwd'"));
+
+    // A message/rfc822 part named by its Subject: a slash in it is no directory.
+    const ParsedMessage fwd = parse_message(
+        "From: a@example.org\nMessage-ID: <fwd@example.org>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee below\n"
+        "--b\nContent-Type: message/rfc822\n\nFrom: c@example.org\nSubject: invoice 1/2\n\nx\n--b--\n");
+    REQUIRE(fwd.attachments.size() == 1);
+    CHECK(fwd.attachments[0].filename == "invoice 1_2.eml");
+
+    CHECK(safe_filename("report.pdf") == "report.pdf");
+    CHECK(safe_filename("dir/sub/") == "sub");
+    CHECK(safe_filename("a\\b/ c.txt ") == "c.txt");
+    CHECK(safe_filename("a\tb\r\nc") == "a b  c");
+    CHECK(safe_filename("x\xC2\x85y\x7Fz\xE2\x81\xA6w") == "xyzw");  // NEL (C1), DEL, an isolate
+    CHECK(safe_filename("..").empty());
+    CHECK(safe_filename(" / ").empty());
+    CHECK(safe_filename("Rechnung für März.pdf") == "Rechnung für März.pdf");
+    CHECK(safe_filename("שלום\xE2\x80\x8F.txt") == "שלום.txt");  // a right-to-left mark
 }
 
 TEST_CASE("a first line that is no header field is skipped, the header block after it read") {
