@@ -134,7 +134,8 @@ bool bad_base64(GMimePart* part) {
 // The Message-ID of a returned message's header block (text/rfc822-headers), without walking
 // its body; "" if there is none.
 std::string embedded_message_id(std::string_view headers) {
-    std::string block(headers);
+    std::vector<std::string> cut_fields;  // GMime parses the address fields of the block too
+    std::string block = bound_address_lists(headers, cut_fields).value_or(std::string(headers));
     block += "\r\n\r\n";
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(block.data(), block.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
@@ -447,11 +448,18 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
     if (skip > 0)
         m.defects.push_back(fmt::format("first line skipped, not a header field: {}",
                                         trim(valid_utf8(raw.substr(0, std::min<std::size_t>(skip, 80))))));
-    const std::optional<std::string> bounded = bound_mime_parameters(headed);
+    // Its address-list parser too: From, Sender, Reply-To, To, Cc and Bcc with too many
+    // addresses are cut likewise.
+    std::vector<std::string> cut_fields;
+    const std::optional<std::string> addressed = bound_address_lists(headed, cut_fields);
+    for (const std::string& field : cut_fields)
+        m.defects.push_back(fmt::format("{}: address list cut to {} addresses", field, kMaxAddressesPerHeader));
+    const std::string_view listed = addressed ? std::string_view(*addressed) : headed;
+    const std::optional<std::string> bounded = bound_mime_parameters(listed);
     if (bounded)
         m.defects.push_back(fmt::format("a Content-Type or Content-Disposition with more than {} parameters cut",
                                         kMaxMimeParameters));
-    const std::string_view parsed = bounded ? std::string_view(*bounded) : headed;
+    const std::string_view parsed = bounded ? std::string_view(*bounded) : listed;
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(parsed.data(), parsed.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
