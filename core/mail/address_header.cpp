@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/base/address.hpp"
+#include "core/mail/address_list.hpp"
 #include "core/mail/gmime_ptr.hpp"
 #include "core/mail/text_decode.hpp"
 
@@ -112,35 +113,108 @@ std::string comment_text(std::string_view value, const HeaderHints& hints, std::
 
 std::string shown(std::string_view s) { return valid_utf8(s.substr(0, 80)); }
 
+// What GMime reads in a piece of the field's value.
+struct Reading {
+    std::vector<Found> found;
+    bool group = false;
+};
+
+Reading gmime_reading(std::string_view text, GMimeParserOptions* options, bool& repaired) {
+    const std::string s(text);
+    GPtr<InternetAddressList> list(internet_address_list_parse(options, s.c_str()));
+    Reading r;
+    collect(list.get(), r.found, r.group, repaired);
+    return r;
+}
+
+// Addresses of one field GMime is asked about on their own (each a parse of its own); past this
+// (a field made to be slow), the rest are left to GMime's reading of the list.
+constexpr std::size_t kMaxSalvageChecks = 64;
+
+// One address of the list GMime gives up on (it reads nothing in it, not even a group), read by
+// a salvage: the mailbox and its defect; nullopt when GMime reads it or no salvage fits.
+struct Salvaged {
+    Mailbox box;
+    std::string defect;
+};
+std::optional<Salvaged> salvage(std::string_view name, std::string_view element, const HeaderHints& hints,
+                                GMimeParserOptions* options, std::vector<std::string>& defects, bool& repaired,
+                                std::size_t& checks) {
+    if (checks >= kMaxSalvageChecks) return std::nullopt;
+    std::vector<std::string> found_defects;  // kept only when the salvage is used
+    Salvaged s;
+    if (std::optional<Mailbox> m = salvage_blank_local_part(element, hints, found_defects)) {
+        s.defect = fmt::format("{}: blanks in the local part of {} (kept, quoted)", name, m->address);
+        s.box = std::move(*m);
+    } else if ((m = salvage_bare_address(element, hints, found_defects))) {
+        s.defect = fmt::format("{}: address {} without angle brackets after a name", name, m->address);
+        s.box = std::move(*m);
+    } else {
+        return std::nullopt;
+    }
+    ++checks;
+    const Reading r = gmime_reading(element, options, repaired);
+    if (!r.found.empty() || r.group) return std::nullopt;
+    defects.insert(defects.end(), found_defects.begin(), found_defects.end());
+    return s;
+}
+
+// "MAILER-DAEMON (Mail Delivery System)": a word and a comment, no '@'. Read on its own, never
+// together with its neighbours, so its comment can name it.
+bool word_and_comment(std::string_view element) {
+    const std::string e = trim(element);
+    return !e.empty() && e.back() == ')' && e.find('@') == std::string::npos;
+}
+
+// The mailboxes GMime reads in `run` (one or more addresses of the list, commas included); a
+// single one without address or name takes the run's comment as name.
+void read_run(std::string_view name, std::string_view run, const HeaderHints& hints, GMimeParserOptions* options,
+              std::vector<Mailbox>& out, std::vector<std::string>& defects, bool& repaired) {
+    Reading r = gmime_reading(run, options, repaired);
+    if (r.found.size() == 1 && r.found.front().box.address.empty() && r.found.front().box.name.empty())
+        r.found.front().box.name = comment_text(run, hints, defects);
+    for (Found& f : r.found) {
+        if (f.box.address.empty())
+            defects.push_back(fmt::format("{}: no usable address in '{}'", name, shown(f.written)));
+        out.push_back(std::move(f.box));
+    }
+}
+
 }  // namespace
 
 void parse_address_field(std::string_view name, std::string_view raw, const HeaderHints& hints,
                          GMimeParserOptions* options, std::vector<Mailbox>& out, std::vector<std::string>& defects,
                          bool& repaired) {
     const std::string value = normalize_address_words(raw, hints, defects);
-    if (trim(value).empty()) return;
-    GPtr<InternetAddressList> list(internet_address_list_parse(options, value.c_str()));
-    std::vector<Found> found;
-    bool group = false;
-    collect(list.get(), found, group, repaired);
-    if (found.empty()) {
-        if (group) return;
-        if (std::optional<Mailbox> m = salvage_blank_local_part(value, hints, defects)) {
-            defects.push_back(fmt::format("{}: blanks in the local part of {} (kept, quoted)", name, m->address));
-            out.push_back(std::move(*m));
-        } else if ((m = salvage_bare_address(value, hints, defects))) {
-            defects.push_back(fmt::format("{}: address {} without angle brackets after a name", name, m->address));
-            out.push_back(std::move(*m));
+    const std::string_view all(value);
+    // Addresses GMime reads are read together (it joins "Doe, John <j@x>" into one mailbox);
+    // one it gives up on is salvaged where it stands, so the list keeps its order.
+    std::size_t checks = 0;
+    std::size_t run_from = std::string_view::npos;
+    std::size_t run_to = 0;
+    const auto flush = [&] {
+        if (run_from == std::string_view::npos) return;
+        read_run(name, all.substr(run_from, run_to - run_from), hints, options, out, defects, repaired);
+        run_from = std::string_view::npos;
+    };
+    for (std::string_view element : split_address_list(all)) {
+        const std::size_t from = static_cast<std::size_t>(element.data() - all.data());
+        if (std::optional<Salvaged> s = salvage(name, element, hints, options, defects, repaired, checks)) {
+            flush();
+            defects.push_back(std::move(s->defect));
+            out.push_back(std::move(s->box));
+            continue;
         }
-        return;
+        const bool alone = checks < kMaxSalvageChecks && word_and_comment(element);
+        if (alone) {
+            ++checks;
+            flush();
+        }
+        if (run_from == std::string_view::npos) run_from = from;
+        run_to = from + element.size();
+        if (alone) flush();
     }
-    if (found.size() == 1 && found.front().box.address.empty() && found.front().box.name.empty())
-        found.front().box.name = comment_text(value, hints, defects);
-    for (Found& f : found) {
-        if (f.box.address.empty())
-            defects.push_back(fmt::format("{}: no usable address in '{}'", name, shown(f.written)));
-        out.push_back(std::move(f.box));
-    }
+    flush();
 }
 
 }  // namespace deskgate

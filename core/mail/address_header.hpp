@@ -10,6 +10,11 @@
 //   MAILER-DAEMON (Mail Delivery System)       no domain: the address stays empty (nothing can
 //       be replied to or looked up) and a defect says so; the comment, the only name the
 //       field has, becomes the display name.
+// Each address of a list is salvaged where it stands (address_list.hpp cuts the list at its
+// commas): GMime drops a broken address and keeps the others, so
+//   "x" <a b@example.com>, c@example.org      gives both, in the order written, the first salvaged
+//       as above. Addresses GMime reads are still read together ("Doe, John <j@x>" stays GMime's
+//       one mailbox "Doe, John"); "word (comment)" is read on its own, so its comment can name it.
 // Every mailbox without a usable address is a defect. Internal to core/mail.
 #pragma once
 

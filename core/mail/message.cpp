@@ -2,8 +2,10 @@
 // warnings become defects. GMime finds the structure; the text is ours: header fields are
 // decoded from their raw values (message_headers.hpp: GMime's RFC 2047 decoder loses words),
 // body text is converted by text_decode.hpp, and raw 8-bit text of unknown charset is guessed
-// (charset_guess.hpp). Every string handed out is valid UTF-8, anything still invalid repaired
-// with U+FFFD. A first line that is no header field is skipped (header_start.hpp).
+// (charset_guess.hpp); attachment names the same way, from their parts' raw Content-Disposition
+// and Content-Type values (attachment_name.hpp). Every string handed out is valid UTF-8, anything
+// still invalid repaired with U+FFFD. A first line that is no header field is skipped
+// (header_start.hpp).
 #include "core/mail/message.hpp"
 #include "core/base/text.hpp"
 
@@ -19,6 +21,8 @@
 
 #include <fmt/format.h>
 
+#include "core/mail/attachment_name.hpp"
+#include "core/mail/charset_guess.hpp"
 #include "core/mail/gmime_ptr.hpp"
 #include "core/mail/header_start.hpp"
 #include "core/mail/html_text.hpp"
@@ -130,13 +134,33 @@ bool bad_base64(GMimePart* part) {
 // The Message-ID of a returned message's header block (text/rfc822-headers), without walking
 // its body; "" if there is none.
 std::string embedded_message_id(std::string_view headers) {
-    std::string block(headers);
+    std::vector<std::string> cut_fields;  // GMime parses the address fields of the block too
+    std::string block = bound_address_lists(headers, cut_fields).value_or(std::string(headers));
     block += "\r\n\r\n";
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(block.data(), block.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     GPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
     const char* id = message ? g_mime_message_get_message_id(message.get()) : nullptr;
     return id ? trim(valid_utf8(id)) : std::string();
+}
+
+// The raw value of header field `name` of a part (or message), first of its name; nullopt if absent.
+std::optional<std::string_view> raw_header(GMimeObject* object, const char* name) {
+    GMimeHeaderList* list = object ? g_mime_object_get_header_list(object) : nullptr;
+    const int count = list ? g_mime_header_list_get_count(list) : 0;
+    for (int i = 0; i < count; ++i) {
+        GMimeHeader* h = g_mime_header_list_get_header_at(list, i);
+        const char* field = g_mime_header_get_name(h);
+        const char* raw = g_mime_header_get_raw_value(h);
+        if (field && raw && g_ascii_strcasecmp(field, name) == 0) return std::string_view(raw);
+    }
+    return std::nullopt;
+}
+
+// A part's name parameter as written (attachment_name.hpp).
+std::optional<MimeParameter> raw_name_parameter(GMimeObject* object) {
+    return name_parameter(raw_header(object, "Content-Disposition").value_or(std::string_view()),
+                          raw_header(object, "Content-Type").value_or(std::string_view()));
 }
 
 // Decoded attachment bytes wanted: one (attachment_content) or all (parse_message with contents).
@@ -160,10 +184,11 @@ struct Walk {
     bool have_plain = false;
     bool have_html = false;
     std::optional<std::string> text_charset;  // declared charset of the first body text
+    std::vector<RawAttachmentName> names;     // of out.attachments, decoded once the hints are known
 
-    void attachment(GMimeObject* object, std::string filename, std::string content) {
+    void attachment(GMimeObject* object, RawAttachmentName name, std::string content) {
         Attachment a;
-        a.filename = std::move(filename);
+        names.push_back(std::move(name));
         GMimeContentType* type = g_mime_object_get_content_type(object);
         GString_ mime(type ? g_mime_content_type_get_mime_type(type) : nullptr);
         a.content_type = mime ? lower(valid_utf8(mime.get())) : "application/octet-stream";
@@ -197,8 +222,8 @@ struct Walk {
         const bool text = !type || g_mime_content_type_is_type(type, "text", "*");
         const bool is_plain = !type || g_mime_content_type_is_type(type, "text", "plain");
         const bool is_html = type && g_mime_content_type_is_type(type, "text", "html");
-        const char* name = g_mime_part_get_filename(part);
-        const bool attached = g_mime_part_is_attachment(part) || (name && *name);
+        RawAttachmentName name{raw_name_parameter(object), std::nullopt};
+        const bool attached = g_mime_part_is_attachment(part) || (name.parameter && !name.parameter->bytes.empty());
         if (!attached && text && !body_allowed && !(is_html && !have_html)) return;
         if (bad_base64(part)) out.defects.push_back("invalid characters in base64 content");
         std::string content = decoded_content(part);
@@ -214,7 +239,7 @@ struct Walk {
             body_text(content, g_mime_object_get_content_type_parameter(object, "charset"), is_plain);
             return;
         }
-        attachment(object, valid_utf8(name ? std::string_view(name) : std::string_view()), std::move(content));
+        attachment(object, std::move(name), std::move(content));
     }
 
     // The best alternative: text/plain, else HTML (or a multipart holding it), else the last one.
@@ -266,12 +291,11 @@ struct Walk {
             const char* id = g_mime_message_get_message_id(inner);
             if (id && *id) out.embedded_message_ids.push_back(trim(valid_utf8(id)));
         }
-        const char* name = g_mime_object_get_content_disposition_parameter(object, "filename");
-        if (!name || !*name) name = g_mime_object_get_content_type_parameter(object, "name");
-        std::string filename = trim(valid_utf8(name));
-        if (filename.empty() && inner && g_mime_message_get_subject(inner))
-            filename = unfold(valid_utf8(g_mime_message_get_subject(inner))) + ".eml";
-        attachment(object, std::move(filename), std::move(bytes));
+        RawAttachmentName name{raw_name_parameter(object), std::nullopt};
+        if (inner)
+            if (std::optional<std::string_view> subject = raw_header(as<GMimeObject>(inner), "Subject"))
+                name.subject = std::string(*subject);
+        attachment(object, std::move(name), std::move(bytes));
     }
 
     void visit(GMimeObject* object, int depth, bool body_allowed) {
@@ -360,9 +384,14 @@ void read_thread_and_list_fields(GMimeParserOptions* options, GMimeObject* objec
     m.x_auto_response_suppress = header_text("X-Auto-Response-Suppress");
 }
 
+// What the MIME walk found besides the text body and the attachments.
+struct BodyFacts {
+    std::string text_charset;              // declared charset of the body text ("" if none)
+    std::vector<RawAttachmentName> names;  // of m.attachments, in order, as written
+};
+
 // The MIME tree walked: text/plain unless it is blank and there is HTML, else HTML as text.
-// Returns the declared charset of the body text ("" if none), a hint for raw 8-bit headers.
-std::string read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m, Capture* capture) {
+BodyFacts read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m, Capture* capture) {
     Walk walk(raw, m, capture);
     walk.visit(body, 0, true);
     const bool plain_blank = walk.plain.find_first_not_of(" \t\n") == std::string::npos;
@@ -372,7 +401,7 @@ std::string read_body(std::string_view raw, GMimeObject* body, ParsedMessage& m,
         m.text_body = html_to_text(walk.html);
         m.body_from_html = true;
     }
-    return walk.text_charset.value_or(std::string());
+    return {walk.text_charset.value_or(std::string()), std::move(walk.names)};
 }
 
 // The text body cut to kMaxTextBody bytes (whole characters), with a defect.
@@ -419,11 +448,18 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
     if (skip > 0)
         m.defects.push_back(fmt::format("first line skipped, not a header field: {}",
                                         trim(valid_utf8(raw.substr(0, std::min<std::size_t>(skip, 80))))));
-    const std::optional<std::string> bounded = bound_mime_parameters(headed);
+    // Its address-list parser too: From, Sender, Reply-To, To, Cc and Bcc with too many
+    // addresses are cut likewise.
+    std::vector<std::string> cut_fields;
+    const std::optional<std::string> addressed = bound_address_lists(headed, cut_fields);
+    for (const std::string& field : cut_fields)
+        m.defects.push_back(fmt::format("{}: address list cut to {} addresses", field, kMaxAddressesPerHeader));
+    const std::string_view listed = addressed ? std::string_view(*addressed) : headed;
+    const std::optional<std::string> bounded = bound_mime_parameters(listed);
     if (bounded)
         m.defects.push_back(fmt::format("a Content-Type or Content-Disposition with more than {} parameters cut",
                                         kMaxMimeParameters));
-    const std::string_view parsed = bounded ? std::string_view(*bounded) : headed;
+    const std::string_view parsed = bounded ? std::string_view(*bounded) : listed;
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(parsed.data(), parsed.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
@@ -436,8 +472,12 @@ ParsedMessage parse(std::string_view raw, Capture* capture) {
     } else {
         GMimeObject* object = as<GMimeObject>(message.get());
         GMimeObject* body = g_mime_message_get_mime_part(message.get());
-        const std::string text_charset = read_body(parsed, body, m, capture);
-        read_headers(message.get(), options.get(), text_charset, m, repaired);
+        const BodyFacts facts = read_body(parsed, body, m, capture);
+        const HeaderHints hints = header_hints(message.get(), facts.text_charset,
+                                               names_bytes_to_guess(facts.names, kMaxDetectBytes));
+        read_headers(message.get(), options.get(), hints, m, repaired);
+        for (std::size_t i = 0; i < m.attachments.size() && i < facts.names.size(); ++i)
+            m.attachments[i].filename = attachment_name(facts.names[i], hints, m.defects);
         read_thread_and_list_fields(options.get(), object, m);
         if (!m.from) m.defects.push_back(m.header("From") ? "unparseable From" : "missing From");
     }

@@ -17,7 +17,8 @@ struct Mailbox {
 };
 
 struct Attachment {
-    std::string filename;      // UTF-8 (RFC 2231 / RFC 2047 decoded), "" if none
+    std::string filename;      // UTF-8 (RFC 2231 / RFC 2047 / raw 8-bit decoded), a file name: no
+                               // directories, no control characters (safe_filename.hpp); "" if none
     std::string content_type;  // "type/subtype", lower case
     std::uint64_t size = 0;    // decoded size in bytes
     std::string sha256;        // lower-case hex of the decoded content

@@ -41,19 +41,6 @@ std::string_view raw_value(GMimeHeader* h) {
     return raw ? std::string_view(raw) : std::string_view();
 }
 
-// The hints text of unknown charset is guessed with: the text part's charset, and the
-// detector's answer over all such bytes of the message (asked only when there are some).
-HeaderHints hints_for(const std::vector<GMimeHeader*>& fields, std::string_view text_charset) {
-    HeaderHints hints{std::string(text_charset), {}};
-    std::string unknown;
-    for (GMimeHeader* h : fields) {
-        if (unknown.size() >= kMaxDetectBytes) break;
-        unknown += bytes_to_guess(raw_value(h), kMaxDetectBytes - unknown.size());
-    }
-    if (!unknown.empty()) hints.header_guess = detect_charset(unknown);
-    return hints;
-}
-
 bool is_address_field(std::string_view name) {
     return iequals(name, "From") || iequals(name, "Reply-To") || iequals(name, "To") || iequals(name, "Cc");
 }
@@ -67,10 +54,22 @@ std::vector<Mailbox>& address_list(std::string_view name, ParsedMessage& m, std:
 
 }  // namespace
 
-void read_headers(GMimeMessage* message, GMimeParserOptions* options, std::string_view text_charset,
-                  ParsedMessage& m, bool& repaired) {
+// The detector is asked only when there are such bytes.
+HeaderHints header_hints(GMimeMessage* message, std::string_view text_charset, std::string_view more) {
+    HeaderHints hints{std::string(text_charset), {}};
+    std::string unknown;
+    for (GMimeHeader* h : fields_in_order(message)) {
+        if (unknown.size() >= kMaxDetectBytes) break;
+        unknown += bytes_to_guess(raw_value(h), kMaxDetectBytes - unknown.size());
+    }
+    unknown += more.substr(0, kMaxDetectBytes - std::min(unknown.size(), kMaxDetectBytes));
+    if (!unknown.empty()) hints.header_guess = detect_charset(unknown);
+    return hints;
+}
+
+void read_headers(GMimeMessage* message, GMimeParserOptions* options, const HeaderHints& hints, ParsedMessage& m,
+                  bool& repaired) {
     const std::vector<GMimeHeader*> fields = fields_in_order(message);
-    const HeaderHints hints = hints_for(fields, text_charset);
     std::vector<Mailbox> from;
     m.headers.reserve(fields.size());
     for (GMimeHeader* h : fields) {

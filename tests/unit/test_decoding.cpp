@@ -8,10 +8,14 @@
 #include <vector>
 
 #include "core/base/address.hpp"
+#include "core/mail/address_list.hpp"
 #include "core/mail/charset_guess.hpp"
 #include "core/mail/encoded_words.hpp"
 #include "core/mail/header_start.hpp"
 #include "core/mail/message.hpp"
+#include "core/mail/mime_bounds.hpp"
+#include "core/mail/mime_parameter.hpp"
+#include "core/mail/safe_filename.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -205,6 +209,201 @@ TEST_CASE("addresses: blanks in a local part, a comment only, a quoted local par
         CHECK(m.from->name == "Big Bug");
         CHECK(m.from->address == "bb@bug.example");
     }
+}
+
+TEST_CASE("an address list with a broken address and good ones: every address comes out, in order") {
+    // GMime drops the broken one and keeps the rest; each is salvaged as a single one would be.
+    const ParsedMessage m = parse_case("address-list-broken-and-good.eml");
+    REQUIRE(m.from);
+    CHECK(m.from->name == "Jana Nováková");
+    CHECK(m.from->address == "\"jana novakova\"@example.com");
+    CHECK(has_defect(m, "From: blanks in the local part of \"jana novakova\"@example.com (kept, quoted)"));
+    CHECK(has_defect(m, "2 From addresses"));
+
+    REQUIRE(m.to.size() == 2);
+    CHECK(m.to[0].name == "x");
+    CHECK(m.to[0].address == "\"a b\"@example.com");
+    CHECK(m.to[1].address == "c@example.org");
+    CHECK(has_defect(m, "To: blanks in the local part of \"a b\"@example.com (kept, quoted)"));
+
+    REQUIRE(m.cc.size() == 4);
+    CHECK(m.cc[0].address == "c@example.org");
+    CHECK(m.cc[1].name == "Big Bug");
+    CHECK(m.cc[1].address == "bb@bug.example");
+    CHECK(has_defect(m, "Cc: address bb@bug.example without angle brackets after a name"));
+    CHECK(m.cc[2].name == "Doe, John");  // GMime's reading of an unquoted comma in a name stays
+    CHECK(m.cc[2].address == "john.doe@example.net");
+    CHECK(m.cc[3].name == "Mail Delivery System");
+    CHECK(m.cc[3].address.empty());
+    CHECK(has_defect(m, "Cc: no usable address in 'MAILER-DAEMON'"));
+
+    REQUIRE(m.reply_to.size() == 2);
+    CHECK(m.reply_to[0].name == "Sales Team");
+    CHECK(m.reply_to[0].address == "\"sales team\"@example.com");
+    CHECK(m.reply_to[1].address == "d@example.org");
+    CHECK(has_defect(m, "Reply-To: blanks in the local part"));
+
+    // Two broken ones side by side, then an empty group (GMime's reading: no mailbox, no defect).
+    const ParsedMessage two = parse_message(
+        "From: a@example.org\nTo: \"x\" <a b@example.com> , \"y\" <c d@example.org>, undisclosed-recipients:;\n"
+        "Message-ID: <two@example.org>\n\nx\n");
+    REQUIRE(two.to.size() == 2);
+    CHECK(two.to[0].name == "x");
+    CHECK(two.to[0].address == "\"a b\"@example.com");
+    CHECK(two.to[1].name == "y");
+    CHECK(two.to[1].address == "\"c d\"@example.org");
+    CHECK_FALSE(has_defect(two, "no usable address"));
+}
+
+TEST_CASE("split_address_list cuts at the commas between addresses only") {
+    using V = std::vector<std::string_view>;
+    CHECK(split_address_list("a@x, b@y") == V{"a@x", " b@y"});
+    CHECK(split_address_list("\"Doe, John\" <j@x>, (c, d) k@y") == V{"\"Doe, John\" <j@x>", " (c, d) k@y"});
+    CHECK(split_address_list("\"a\\\", b\" <j@x>") == V{"\"a\\\", b\" <j@x>"});  // an escaped quote
+    CHECK(split_address_list("<@a,@b:u@h>, v@h") == V{"<@a,@b:u@h>", " v@h"});       // a source route
+    CHECK(split_address_list("Team: a@x, b@y;, c@z") == V{"Team: a@x, b@y;", " c@z"});  // a group
+    CHECK(split_address_list("Doe, John <j@x>") == V{"Doe", " John <j@x>"});  // the parser's call
+    CHECK(split_address_list(" , a@x,, ") == V{" a@x"});
+    CHECK(split_address_list("").empty());
+}
+
+TEST_CASE("address_list_cut keeps the first addresses, group members counted one by one") {
+    const auto at = [](std::string_view v, std::size_t max) {
+        const auto cut = address_list_cut(v, max);
+        return cut ? std::string(v.substr(0, cut->at)) + (cut->in_group ? ";" : "") : std::string("(none)");
+    };
+    CHECK(at("a@x, b@y, c@z", 2) == "a@x, b@y");
+    CHECK(at("a@x, b@y", 2) == "(none)");
+    CHECK(at("a@x, b@y, , ", 2) == "(none)");                      // only blanks and commas left
+    CHECK(at("\"c, d\" <a@x>, (e, f) b@y, c@z", 2) == "\"c, d\" <a@x>, (e, f) b@y");
+    CHECK(at("<@a,@b:u@h>, v@h, w@h", 1) == "<@a,@b:u@h>");
+    CHECK(at("Team: a@x, b@y, c@y;, d@z", 2) == "Team: a@x, b@y;");  // the group closed again
+    CHECK(at("Team: a@x;, b@y, c@y", 2) == "Team: a@x;, b@y");
+}
+
+TEST_CASE("an address field with more than kMaxAddressesPerHeader addresses is cut before GMime parses it") {
+    // GMime's address-list parser is super-linear: 100 000 of these in one To took about 150 s.
+    std::string to = "To: ";
+    for (int i = 0; i < 100000; ++i) to += "a (b), ";
+    std::string from = "From: ";
+    for (int i = 0; i < 5000; ++i) from += "f" + std::to_string(i) + "@example.org,\r\n ";
+    std::string cc = "Cc: Team: ";
+    for (int i = 0; i < 3000; ++i) cc += "c" + std::to_string(i) + "@example.org, ";
+    cc += "last@example.org;";
+    const std::string raw =
+        from + "\r\n" + to + "\r\n" + cc + "\r\nSubject: big\r\nMessage-ID: <big@example.org>\r\n\r\nbody\r\n";
+    const ParsedMessage m = parse_message(raw);
+    CHECK(m.to.size() == kMaxAddressesPerHeader);
+    CHECK(m.cc.size() == kMaxAddressesPerHeader);
+    REQUIRE(m.from);
+    CHECK(m.from->address == "f0@example.org");
+    CHECK(has_defect(m, "To: address list cut to 1000 addresses"));
+    CHECK(has_defect(m, "From: address list cut to 1000 addresses"));
+    CHECK(has_defect(m, "Cc: address list cut to 1000 addresses"));
+    CHECK(has_defect(m, "1000 From addresses"));
+    CHECK(m.subject == "big");  // the fields after the cut ones are intact
+    CHECK(m.message_id == "big@example.org");
+
+    std::vector<std::string> cut;
+    CHECK_FALSE(bound_address_lists("To: a@x, b@y\r\nX-To: 1, 2, 3\r\n\r\n", cut, 2));
+    CHECK(bound_address_lists("to : a@x, b@y, c@z\r\nBcc: d@x,\r\n e@x, f@x\nX: y\n\nbody", cut, 2) ==
+          "to : a@x, b@y\r\nBcc: d@x,\r\n e@x\nX: y\n\nbody");
+    CHECK(cut == std::vector<std::string>{"To", "Bcc"});
+    const ParsedMessage few = parse_message("From: a@x\r\nTo: b@y, c@y\r\n\r\nx\r\n");
+    CHECK_FALSE(has_defect(few, "cut to"));
+}
+
+TEST_CASE("attachment names in adjacent base64 encoded words after '=' padding decode whole") {
+    // Outlook writes long names so; GMime's decoder stopped at the first padding.
+    const ParsedMessage m = parse_case("attachment-name-adjacent-b-words.eml");
+    REQUIRE(m.attachments.size() == 3);
+    CHECK(m.attachments[0].filename == "关于下周项目会议的安排和准备工作.docx");  // filename=, folded
+    CHECK(m.attachments[1].filename == "Übersicht März–April.xlsx");              // Content-Type name= only
+    CHECK(m.attachments[2].filename == "会议纪要：第三季度预算.eml");              // message/rfc822: its Subject
+}
+
+TEST_CASE("raw 8-bit attachment names are read like raw 8-bit header text") {
+    SUBCASE("the text part's charset") {
+        const ParsedMessage m = parse_case("attachment-name-raw-8bit-koi8-r.eml");
+        REQUIRE(m.attachments.size() == 1);
+        CHECK(m.attachments[0].filename == "Счёт на оплату 15.pdf");
+        CHECK(has_defect(m, "read as koi8-r"));
+    }
+    SUBCASE("nothing declares it: the detector") {
+        const ParsedMessage m = parse_case("attachment-name-raw-8bit-gb18030.eml");
+        REQUIRE(m.attachments.size() == 1);
+        CHECK(m.attachments[0].filename == "关于下周项目会议的安排和准备工作.xlsx");
+        CHECK(has_defect(m, "read as gb18030"));
+    }
+}
+
+TEST_CASE("RFC 2231 attachment names: charsets, continuations, the extended form first, a label that lies") {
+    const ParsedMessage m = parse_case("attachment-name-rfc2231.eml");
+    REQUIRE(m.attachments.size() == 5);
+    CHECK(m.attachments[0].filename == "Rechnung für März.pdf");          // iso-8859-1
+    CHECK(m.attachments[1].filename == "žluťoučký kůň_report.txt");       // *0* (language cs), *2*, *1: in number order
+    CHECK(m.attachments[2].filename == "résumé.pdf");                     // filename*= wins over filename=
+    CHECK(m.attachments[3].filename == "关于下周项目会议的安.txt");        // sections without a charset holding encoded words
+    CHECK(m.attachments[4].filename == "été à Paris.txt");  // Latin-1 bytes labelled utf-8, the text part's charset
+    CHECK(has_defect(m, "attachment name in charset 'utf-8' read as"));
+}
+
+TEST_CASE("mime_parameter reads a parameter's bytes as written") {
+    const auto value = [](std::string_view field, std::string_view name) {
+        const std::optional<MimeParameter> p = mime_parameter(field, name);
+        return p ? p->bytes : std::string("(none)");
+    };
+    CHECK(value("attachment; filename=\"a; b.pdf\"; size=3", "filename") == "a; b.pdf");
+    CHECK(value("attachment; FileName = \"a \\\"q\\\" b\"", "filename") == "a \"q\" b");  // escapes
+    CHECK(value("attachment; filename=report (final).pdf ; x=y", "filename") == "report (final).pdf");  // loose token
+    CHECK(value("attachment; filename=\"=?utf-8?B?YQ==?=\r\n =?utf-8?B?Yg==?=\"", "filename") ==
+          "=?utf-8?B?YQ==?= =?utf-8?B?Yg==?=");  // undecoded, the fold's line break gone
+    CHECK(value("attachment; size=3", "filename") == "(none)");
+    CHECK(value("attachment; filenames=x", "filename") == "(none)");
+    CHECK(value("application/pdf; name=a.pdf", "name") == "a.pdf");
+    CHECK(value("attachment; filename=\"\"", "filename").empty());
+
+    const std::optional<MimeParameter> ext = mime_parameter(
+        "attachment; filename=\"plain.txt\"; filename*1*=%C3%A9.txt; filename*0*=UTF-8'fr'caf", "filename");
+    REQUIRE(ext);
+    CHECK(ext->extended);
+    CHECK(ext->charset == "UTF-8");
+    CHECK(ext->bytes == "caf\xC3\xA9.txt");
+    const std::optional<MimeParameter> no_charset = mime_parameter("x; name*0=\"a%20\"; name*1*=b%20c", "name");
+    REQUIRE(no_charset);
+    CHECK(no_charset->charset.empty());
+    CHECK(no_charset->bytes == "a%20b c");  // only sections marked '*' are %-decoded
+    CHECK(mime_parameter("x; name*=''%ZZ%41", "name")->bytes == "%ZZA");
+    CHECK(value("x; name*99999999999=a; name=b", "name") == "b");  // no such section number
+}
+
+TEST_CASE("an attachment name is a file name: no directories, no control characters") {
+    const ParsedMessage m = parse_case("attachment-name-unsafe.eml");
+    REQUIRE(m.attachments.size() == 5);
+    CHECK(m.attachments[0].filename == "passwd");
+    CHECK(m.attachments[1].filename == "invoice.pdf");       // C:\Users\jana\Desktop\invoice.pdf
+    CHECK(m.attachments[2].filename == "report[31mred.txt");  // "=0A" unfolded, ESC and BEL gone
+    CHECK(m.attachments[3].filename == "invoicefdp.exe");    // the right-to-left override gone
+    CHECK(m.attachments[4].filename == "");                  // "../.." names nothing
+    CHECK(has_defect(m, "attachment name with a path or control characters kept as 'passwd'"));
+
+    // A message/rfc822 part named by its Subject: a slash in it is no directory.
+    const ParsedMessage fwd = parse_message(
+        "From: a@example.org\nMessage-ID: <fwd@example.org>\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee below\n"
+        "--b\nContent-Type: message/rfc822\n\nFrom: c@example.org\nSubject: invoice 1/2\n\nx\n--b--\n");
+    REQUIRE(fwd.attachments.size() == 1);
+    CHECK(fwd.attachments[0].filename == "invoice 1_2.eml");
+
+    CHECK(safe_filename("report.pdf") == "report.pdf");
+    CHECK(safe_filename("dir/sub/") == "sub");
+    CHECK(safe_filename("a\\b/ c.txt ") == "c.txt");
+    CHECK(safe_filename("a\tb\r\nc") == "a b  c");
+    CHECK(safe_filename("x\xC2\x85y\x7Fz\xE2\x81\xA6w") == "xyzw");  // NEL (C1), DEL, an isolate
+    CHECK(safe_filename("..").empty());
+    CHECK(safe_filename(" / ").empty());
+    CHECK(safe_filename("Rechnung für März.pdf") == "Rechnung für März.pdf");
+    CHECK(safe_filename("שלום\xE2\x80\x8F.txt") == "שלום.txt");  // a right-to-left mark
 }
 
 TEST_CASE("a first line that is no header field is skipped, the header block after it read") {
