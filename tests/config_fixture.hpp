@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,16 @@
 #include "test_support.hpp"
 
 namespace deskgate::test {
+
+// config/examples/deskgate.toml, loaded once per test program (it must load without errors).
+inline const Config& example_config() {
+    static const Config c = [] {
+        LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
+        if (!r.config) throw std::runtime_error("config/examples/deskgate.toml does not load");
+        return std::move(*r.config);
+    }();
+    return c;
+}
 
 struct ConfigFixture {
     ConfigFixture() { write_file(dir.path() / "secret", "0123456789abcdef0123456789abcdef\n"); }

@@ -10,6 +10,7 @@
 #include "core/decision/engine.hpp"
 
 #include <fmt/format.h>
+#include "config_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -24,14 +25,7 @@ std::vector<OutboxItem> customer_mail(std::vector<OutboxItem> items) {
     return items;
 }
 
-const Config& example() {
-    static const Config c = [] {
-        LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
-        REQUIRE(r.config);
-        return std::move(*r.config);
-    }();
-    return c;
-}
+const Config& example() { return deskgate::test::example_config(); }
 const Queue& support() { return *example().queue_by_num(10); }
 
 constexpr std::int64_t kTue0900 = 1795507200;     // 2026-11-24 09:00 Prague: in hours

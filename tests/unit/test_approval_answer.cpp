@@ -11,6 +11,7 @@
 #include "core/compose/approval.hpp"
 #include "core/decision/engine.hpp"
 #include "core/policy/approval_answer.hpp"
+#include "config_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -19,14 +20,7 @@ using deskgate::test::TempDir;
 
 namespace {
 
-const Config& example() {
-    static const Config c = [] {
-        LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
-        REQUIRE(r.config);
-        return std::move(*r.config);
-    }();
-    return c;
-}
+const Config& example() { return deskgate::test::example_config(); }
 const Queue& support() { return *example().queue_by_num(10); }
 
 constexpr std::int64_t kTue0900 = 1795507200;

@@ -6,6 +6,7 @@
 #include "config/load.hpp"
 #include "core/compose/close_summary.hpp"
 #include "core/decision/engine.hpp"
+#include "config_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -14,14 +15,7 @@ using deskgate::test::TempDir;
 
 namespace {
 
-const Config& example() {
-    static const Config c = [] {
-        LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
-        REQUIRE(r.config);
-        return std::move(*r.config);
-    }();
-    return c;
-}
+const Config& example() { return deskgate::test::example_config(); }
 
 constexpr std::int64_t kTue0900 = 1795507200;
 

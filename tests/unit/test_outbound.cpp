@@ -6,6 +6,7 @@
 #include "core/decision/engine.hpp"
 #include "core/decision/outbound.hpp"
 #include "core/model/token.hpp"
+#include "config_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace deskgate;
@@ -15,14 +16,7 @@ using deskgate::test::TempDir;
 
 namespace {
 
-const Config& example() {
-    static const Config c = [] {
-        LoadResult r = load_config(source_dir() / "config/examples/deskgate.toml");
-        REQUIRE(r.config);
-        return std::move(*r.config);
-    }();
-    return c;
-}
+const Config& example() { return deskgate::test::example_config(); }
 
 ParsedMessage headers(const std::string& block) { return parse_message(block + "\r\n"); }
 
