@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 
@@ -68,27 +69,11 @@ std::string base64_bytes(std::string_view text) {
     return out;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 // One word's Q text: '_' is a space, "=XX" a byte; a stray '=' stays.
 std::string q_bytes(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const int hi = i + 2 < text.size() && text[i] == '=' ? hex_value(text[i + 1]) : -1;
-        const int lo = hi >= 0 ? hex_value(text[i + 2]) : -1;
-        if (lo >= 0) {
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else {
-            out.push_back(text[i] == '_' ? ' ' : text[i]);
-        }
-    }
-    return out;
+    std::string spaced(text);
+    std::replace(spaced.begin(), spaced.end(), '_', ' ');  // '_' is neither '=' nor a hex digit
+    return hex_escapes_decoded(spaced, '=');
 }
 
 // The first '?' or blank from `pos` on (s.size() if none).

@@ -68,29 +68,6 @@ std::vector<Pair> pairs(std::string_view s) {
     return out;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
-// "%XX" to its byte; a '%' not followed by two hex digits stays.
-std::string percent_decoded(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const int hi = s[i] == '%' && i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-        const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-        if (lo >= 0) {
-            out.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 // An encoded (first) section "charset'language'text": the charset, and the text; a value without
 // a quote is all text.
 std::string_view split_charset(std::string_view value, std::string& charset) {
@@ -135,16 +112,16 @@ std::optional<MimeParameter> mime_parameter(std::string_view field_value, std::s
     MimeParameter out;
     out.extended = true;
     if (single) {
-        out.bytes = percent_decoded(split_charset(single->value, out.charset));
+        out.bytes = hex_escapes_decoded(split_charset(single->value, out.charset), '%');
         return out;
     }
     for (const auto& [n, section] : sections) {
         if (!section.encoded) {
             out.bytes += section.value;
         } else if (n == sections.begin()->first) {
-            out.bytes += percent_decoded(split_charset(section.value, out.charset));
+            out.bytes += hex_escapes_decoded(split_charset(section.value, out.charset), '%');
         } else {
-            out.bytes += percent_decoded(section.value);
+            out.bytes += hex_escapes_decoded(section.value, '%');
         }
     }
     return out;
